@@ -1,0 +1,189 @@
+"""The function API: ``logit(X, y, ...)`` -> :class:`LogitResults`."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy import linalg
+from scipy.special import logit as _logit
+
+from .backends import backend_for
+from .design import Design, make_design
+from .exceptions import CollinearityError, CollinearityWarning, ConvergenceWarning
+from .newton import NewtonResult, newton
+from .objective import LogLikelihood, Restricted, Ridge, aliased_columns
+from .results import LogitResults
+
+PENALTIES = (None, "l2")
+
+
+def logit(
+    X: Any,
+    y: Any,
+    *,
+    weights: Any = None,
+    offset: Any = None,
+    fit_intercept: bool = True,
+    penalty: str | None = None,
+    alpha: float = 0.0,
+    tol: float = 1e-8,
+    max_iter: int = 100,
+    drop_collinear: bool = False,
+    start: Any = None,
+    feature_names: Any = None,
+    callback: Callable[[dict], None] | None = None,
+) -> LogitResults:
+    """Fit a binary logistic regression by exact Newton-Raphson.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame, shape (n, p)
+        Features; the intercept is added by ``fit_intercept``, never as a column.
+    y : array-like
+        0/1, bool or two distinct labels (the larger is the event), or a
+        two-column array of (successes, failures) counts per row.
+    weights : array-like, optional
+        Frequency weights: a weighted fit equals the fit on repeated rows.
+    offset : array-like, optional
+        Added to the linear predictor.
+    penalty : {None, "l2"}
+        ``"l2"`` maximizes ``loglik - alpha / 2 * ||b||^2`` (intercept unpenalized).
+    tol, max_iter : float, int
+        Convergence tolerance (see :func:`newtonlogit.newton.newton`) and most
+        Newton steps.
+    drop_collinear : bool
+        If False (default), aliased columns raise :class:`CollinearityError`
+        naming them; if True they are dropped with a warning.
+    start : array-like, optional
+        Starting coefficients (intercept first). Default: the intercept-only fit.
+    feature_names : sequence of str, optional
+        Names for the columns of X (default: a DataFrame's columns, else x1..xp).
+    callback : callable, optional
+        Called with each history row as it happens (used by ``-v`` in the CLI).
+
+    Returns
+    -------
+    LogitResults
+    """
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
+    if not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
+    if penalty == "l2" and alpha == 0:
+        penalty = None
+    if not tol > 0 or max_iter < 0:
+        raise ValueError("tol must be positive and max_iter non-negative")
+    design = make_design(
+        X,
+        y,
+        weights=weights,
+        offset=offset,
+        fit_intercept=fit_intercept,
+        feature_names=feature_names,
+    )
+    backend = backend_for(design.X)(design)
+    likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)
+    beta0 = _start(design, start)
+    first = likelihood(beta0, True)
+
+    names = design.coef_names
+    free = np.ones(len(names), dtype=bool)
+    if penalty is None:
+        aliased = aliased_columns(first.info)
+        if aliased.size:
+            _refuse_or_warn(design, aliased, drop_collinear)
+            free[aliased] = False
+    objective = likelihood
+    if penalty == "l2":
+        mask = np.ones(len(names), dtype=bool)
+        mask[0] = not fit_intercept
+        objective = Ridge(likelihood, float(alpha), mask)
+        first = None
+    if not free.all():
+        objective = Restricted(objective, free, np.zeros(len(names)))
+        first = None
+    fit = newton(
+        objective,
+        beta0[free],
+        tol=tol,
+        max_iter=max_iter,
+        first=first,
+        callback=callback,
+    )
+    if not fit.converged:
+        warnings.warn(
+            f"Newton-Raphson did not converge: {fit.message}; see res.history",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return _results(design, fit, free, penalty, alpha)
+
+
+def _start(design: Design, start: Any) -> np.ndarray:
+    k = len(design.coef_names)
+    if start is not None:
+        beta = np.asarray(start, dtype=np.float64).ravel()
+        if beta.shape != (k,) or not np.isfinite(beta).all():
+            raise ValueError(f"start must be {k} finite numbers (intercept first)")
+        return beta
+    beta = np.zeros(k)
+    if design.fit_intercept:
+        trials = 1.0 if design.trials is None else design.trials
+        w = 1.0 if design.weights is None else design.weights
+        mean = np.sum(w * design.y) / np.sum(w * trials * np.ones_like(design.y))
+        beta[0] = _logit(np.clip(mean, 1e-10, 1 - 1e-10))
+    return beta
+
+
+def _refuse_or_warn(design: Design, aliased: np.ndarray, drop: bool) -> None:
+    names = [design.coef_names[j] for j in aliased]
+    if not drop:
+        raise CollinearityError(
+            f"column(s) {names} are constant or linear combinations of other "
+            "columns (aliased); remove them or pass drop_collinear=True",
+            tuple(names),
+        )
+    warnings.warn(
+        f"dropped aliased column(s) {names}", CollinearityWarning, stacklevel=3
+    )
+
+
+def _results(
+    design: Design, fit: NewtonResult, free: np.ndarray, penalty, alpha
+) -> LogitResults:
+    names = [n for n, f in zip(design.coef_names, free) if f]
+    if fit.cho:
+        cov = linalg.cho_solve(fit.cho, np.eye(len(names)))
+    else:
+        cov = np.full((len(names), len(names)), np.nan)
+    n_obs = design.n_rows if design.weights is None else int(np.sum(design.weights > 0))
+    return LogitResults(
+        coef_names=tuple(names),
+        coef=fit.beta,
+        cov_array=cov,
+        loglik=_unpenalized_loglik(fit, penalty, alpha, design.fit_intercept),
+        converged=fit.converged,
+        n_iter=fit.n_iter,
+        history_table=fit.history,
+        feature_names=design.feature_names,
+        fit_intercept=design.fit_intercept,
+        aliased=tuple(n for n, f in zip(design.coef_names, free) if not f),
+        n_obs=n_obs,
+        penalty=penalty,
+        alpha=float(alpha) if penalty else 0.0,
+        classes=design.classes,
+        message=fit.message,
+    )
+
+
+def _unpenalized_loglik(fit: NewtonResult, penalty, alpha, fit_intercept) -> float:
+    if penalty != "l2":
+        return fit.evaluation.value
+    b = fit.beta[1:] if fit_intercept else fit.beta
+    return fit.evaluation.value + 0.5 * alpha * float(b @ b)
+
+
+__all__ = ["logit"]

@@ -1,0 +1,64 @@
+"""Backends: where the rows live and how their block sums are added up.
+
+A backend is built around the data of one fit (a :class:`~newtonlogit.design.Design`)
+and offers one operation, ``map_sum(kernel, *args)``: apply a kernel from
+:mod:`newtonlogit._kernels` to every row block and return the elementwise sum
+of the tuples it returns, as float64 NumPy values on the host.
+
+Backends are chosen from the type of ``X`` by the small registry below. Each
+entry has a detector that looks the array's library up in ``sys.modules``
+(never importing it: if the library is not imported, ``X`` cannot be one of
+its arrays) and the dotted path of the backend class, imported only when
+that backend is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BackendEntry:
+    name: str
+    detect: Callable[[Any], bool]
+    path: str  # "module:Class", imported lazily
+
+    def load(self):
+        module, _, cls = self.path.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+
+_REGISTRY: list[BackendEntry] = []
+
+
+def register(name: str, detect: Callable[[Any], bool], path: str) -> None:
+    """Register a backend; later registrations are tried first."""
+    _REGISTRY.insert(0, BackendEntry(name, detect, path))
+
+
+def _module_has(module: str, attribute: str, X: Any) -> bool:
+    mod = sys.modules.get(module)
+    return mod is not None and isinstance(X, getattr(mod, attribute))
+
+
+def backend_for(X: Any):
+    """The backend class for data ``X`` (raises ``TypeError`` if none fits)."""
+    for entry in _REGISTRY:
+        if entry.detect(X):
+            return entry.load()
+    raise TypeError(f"no newtonlogit backend accepts data of type {type(X).__name__}")
+
+
+def registered() -> list[str]:
+    return [entry.name for entry in _REGISTRY]
+
+
+register(
+    "numpy",
+    lambda X: _module_has("numpy", "ndarray", X),
+    "newtonlogit.backends.numpy:NumpyBackend",
+)

@@ -1,0 +1,229 @@
+"""Input checking: turn what the user passed into a :class:`Design`.
+
+Everything a user can get wrong is caught here, with a message that names the
+column or row and says what to do. ``X`` is never copied when it already is a
+float32/float64 NumPy array (C- or F-ordered); the finiteness check runs in
+row blocks so that it needs only block-sized memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaln
+
+from .backends.numpy import default_block_rows
+from .exceptions import DataError
+
+INTERCEPT = "Intercept"
+
+
+@dataclass(frozen=True)
+class Design:
+    """Validated data of one fit. Holds references to the user's arrays."""
+
+    X: Any  # (n, p) float32/float64 array of the backend's kind
+    y: np.ndarray  # (n,) successes, float64
+    trials: np.ndarray | None  # (n,) trials per row, None for binary rows
+    weights: np.ndarray | None  # (n,) frequency weights
+    offset: np.ndarray | None  # (n,)
+    feature_names: tuple[str, ...]
+    fit_intercept: bool
+    classes: tuple | None  # the two labels of a binary y, event second
+    loglik_constant: float  # sum w log C(n, y) for grouped counts, else 0
+
+    @property
+    def n_rows(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def coef_names(self) -> list[str]:
+        names = list(self.feature_names)
+        return [INTERCEPT, *names] if self.fit_intercept else names
+
+
+def feature_names_of(X: Any, n_features: int) -> tuple[str, ...]:
+    columns = getattr(X, "columns", None)
+    if columns is not None:
+        return tuple(str(c) for c in columns)
+    return tuple(f"x{j + 1}" for j in range(n_features))
+
+
+def as_matrix(X: Any, name: str = "X") -> np.ndarray:
+    """A 2-D float32/float64 array, without copying when ``X`` already is one."""
+    if isinstance(X, pd.DataFrame):
+        bad = [str(c) for c, t in X.dtypes.items() if not _is_numeric_dtype(t)]
+        if bad:
+            raise DataError(
+                f"{name} has non-numeric column(s) {bad}: encode them as numbers "
+                "first (or use a formula with C(...))"
+            )
+        X = X.to_numpy()
+    elif not isinstance(X, np.ndarray):
+        X = np.asarray(X)
+    if X.ndim == 1:
+        raise DataError(
+            f"{name} must be 2-D (n_rows, n_features); got a 1-D array. "
+            "Reshape a single feature with X.reshape(-1, 1)."
+        )
+    if X.ndim != 2:
+        raise DataError(f"{name} must be 2-D (n_rows, n_features); got {X.ndim}-D")
+    if X.dtype.kind in "biu":
+        X = X.astype(np.float64)
+    elif X.dtype.kind == "f" and X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    elif X.dtype.kind != "f":
+        if X.dtype.kind == "O":
+            try:
+                return as_matrix(X.astype(np.float64), name)
+            except (TypeError, ValueError):
+                pass
+        raise DataError(
+            f"{name} must be numeric; got values of type {X.dtype} "
+            "(strings or objects): encode categorical columns first"
+        )
+    return X
+
+
+def _is_numeric_dtype(dtype) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def check_finite_matrix(X: np.ndarray, names, what: str = "X") -> None:
+    """Raise naming the first row and column holding NaN or inf (blockwise)."""
+    step = default_block_rows(X.shape[1])
+    for start in range(0, X.shape[0], step):
+        block = X[start : start + step]
+        if not np.isfinite(block.sum()) and not np.isfinite(block).all():
+            rows, cols = np.nonzero(~np.isfinite(block))
+            row, col = start + int(rows[0]), int(cols[0])
+            raise DataError(
+                f"{what} column {names[col]!r} has a non-finite value "
+                f"({X[row, col]}) at row {row}: remove or impute missing values"
+            )
+
+
+def as_vector(v: Any, n: int, what: str) -> np.ndarray:
+    arr = np.asarray(v)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(f"{what} must be 1-D with one value per row; got {arr.shape}")
+    if arr.shape[0] != n:
+        raise DataError(f"{what} has {arr.shape[0]} rows but X has {n}")
+    try:
+        arr = arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{what} must be numeric") from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise DataError(
+            f"{what} has a non-finite value ({arr[bad][0]}) at row "
+            f"{int(np.flatnonzero(bad)[0])}"
+        )
+    return arr
+
+
+def binary_response(y: Any, n: int):
+    """Successes, trials and class labels from any of the accepted forms of y."""
+    if isinstance(y, pd.DataFrame):
+        y = y.to_numpy()
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 2:
+        return _counts_response(arr, n)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(
+            "y must be 1-D (labels) or 2-D with two columns (successes, failures); "
+            f"got shape {arr.shape}"
+        )
+    if arr.shape[0] != n:
+        raise DataError(f"y has {arr.shape[0]} rows but X has {n}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        row = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise DataError(f"y has a non-finite value ({arr[row]}) at row {row}")
+    if arr.dtype.kind == "O" and pd.isna(arr).any():
+        row = int(np.flatnonzero(pd.isna(arr))[0])
+        raise DataError(f"y has a missing value at row {row}")
+    classes = np.unique(arr)
+    if classes.size != 2:
+        shown = ", ".join(repr(c) for c in classes[:5].tolist())
+        raise DataError(
+            f"y must have exactly two classes for binary logistic regression; "
+            f"found {classes.size} ({shown}{', ...' if classes.size > 5 else ''})"
+        )
+    successes = (arr == classes[1]).astype(np.float64)
+    return successes, None, tuple(classes.tolist())
+
+
+def _counts_response(arr: np.ndarray, n: int):
+    if arr.shape[0] != n:
+        raise DataError(f"y has {arr.shape[0]} rows but X has {n}")
+    try:
+        counts = arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DataError("(successes, failures) counts must be numeric") from None
+    for j, what in enumerate(("successes", "failures")):
+        col = counts[:, j]
+        bad = ~np.isfinite(col) | (col < 0) | (col != np.round(col))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{what} must be non-negative integers; row {row} has {col[row]}"
+            )
+    return counts[:, 0], counts[:, 0] + counts[:, 1], None
+
+
+def make_design(
+    X: Any,
+    y: Any,
+    *,
+    weights: Any = None,
+    offset: Any = None,
+    fit_intercept: bool = True,
+    feature_names: Any = None,
+) -> Design:
+    """Validate the inputs of a binary fit."""
+    matrix = as_matrix(X)
+    n, p = matrix.shape
+    if n == 0:
+        raise DataError("X has no rows: a fit needs data")
+    names = feature_names_of(X, p)
+    if feature_names is not None:
+        names = tuple(str(c) for c in feature_names)
+        if len(names) != p:
+            raise DataError(
+                f"feature_names has {len(names)} names but X has {p} columns"
+            )
+    if len(set(names)) != len(names):
+        raise DataError("X has duplicate column names")
+    if fit_intercept and INTERCEPT in names:
+        raise DataError(
+            f"X has a column named {INTERCEPT!r}; drop it and use fit_intercept=True"
+        )
+    check_finite_matrix(matrix, names)
+    successes, trials, classes = binary_response(y, n)
+    w = None if weights is None else as_vector(weights, n, "weights")
+    if w is not None and (w < 0).any():
+        row = int(np.flatnonzero(w < 0)[0])
+        raise DataError(f"weights must be non-negative; row {row} has {w[row]}")
+    if w is not None and not (w > 0).any():
+        raise DataError("weights are all zero: nothing to fit")
+    off = None if offset is None else as_vector(offset, n, "offset")
+    constant = 0.0
+    if trials is not None:
+        log_choose = (
+            gammaln(trials + 1)
+            - gammaln(successes + 1)
+            - gammaln(trials - successes + 1)
+        )
+        constant = float(np.sum(log_choose if w is None else w * log_choose))
+        if not (trials > 0).any():
+            raise DataError("every row has zero trials: nothing to fit")
+    return Design(
+        matrix, successes, trials, w, off, names, fit_intercept, classes, constant
+    )

@@ -1,0 +1,115 @@
+"""scikit-learn estimator around :func:`newtonlogit.logit`."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from . import _kernels
+from .api import logit
+
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    """Binary logistic regression fitted by exact Newton-Raphson.
+
+    The fitted model's full statistical output (standard errors, history, ...)
+    is in ``results_``, a :class:`~newtonlogit.LogitResults`.
+
+    Parameters
+    ----------
+    penalty : {None, "l2"}
+    alpha : float
+        L2 strength: maximizes ``loglik - alpha / 2 * ||coef||^2``.
+    fit_intercept : bool
+    tol : float
+    max_iter : int
+    drop_collinear : bool
+        Drop aliased columns with a warning instead of refusing them.
+    """
+
+    def __init__(
+        self,
+        penalty=None,
+        alpha=0.0,
+        fit_intercept=True,
+        tol=1e-8,
+        max_iter=100,
+        drop_collinear=True,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.drop_collinear = drop_collinear
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model; ``sample_weight`` are frequency weights."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if y_type not in ("binary", "unknown") and np.unique(y).size > 2:
+            raise ValueError(
+                "Only binary classification is supported for now (multinomial "
+                f"is planned). The type of the target is {y_type}."
+            )
+        classes, y_index = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(
+                f"y has only one class ({classes[0]!r}): at least two are needed"
+            )
+        weights = None
+        if sample_weight is not None:
+            weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        self.classes_ = classes
+        self.results_ = logit(
+            X,
+            y_index,
+            weights=weights,
+            fit_intercept=self.fit_intercept,
+            penalty=self.penalty,
+            alpha=self.alpha,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            drop_collinear=self.drop_collinear,
+            feature_names=getattr(self, "feature_names_in_", None),
+        )
+        coef = self.results_._feature_coef()
+        self.coef_ = coef.reshape(1, -1)
+        self.intercept_ = np.array(
+            [self.results_.coef[0] if self.fit_intercept else 0.0]
+        )
+        self.n_iter_ = np.array([self.results_.n_iter])
+        return self
+
+    def decision_function(self, X):
+        """The linear predictor (log-odds of ``classes_[1]``)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return X @ self.coef_[0].astype(X.dtype) + self.intercept_[0]
+
+    def predict_proba(self, X):
+        eta = np.asarray(self.decision_function(X), dtype=np.float64)
+        p = _kernels.expit(np, eta)
+        return np.column_stack([_kernels.expit(np, -eta), p])
+
+    def predict_log_proba(self, X):
+        eta = np.asarray(self.decision_function(X), dtype=np.float64)
+        return np.column_stack(
+            [-_kernels.log1pexp(np, eta), -_kernels.log1pexp(np, -eta)]
+        )
+
+    def predict(self, X):
+        eta = self.decision_function(X)
+        return self.classes_[(eta > 0).astype(int)]
