@@ -215,3 +215,15 @@ def test_memory_stays_below_a_quarter_of_x():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 0.25 * X.nbytes, peak / X.nbytes
+
+
+def test_refit_with_a_fixed_coefficient_matches_offset_fit(spector):
+    # Holding GPA at 1.5 is the same as moving 1.5 * GPA into the offset.
+    res = nl.logit(spector.X, spector.y)
+    fixed = res.refit.fit_with_fixed({1: 1.5})
+    off = nl.logit(
+        spector.X[["TUCE", "PSI"]], spector.y, offset=1.5 * spector.X["GPA"].to_numpy()
+    )
+    np.testing.assert_allclose(fixed.beta, off.params.to_numpy(), rtol=1e-7)
+    assert fixed.evaluation.value == pytest.approx(off.loglik, rel=1e-10)
+    assert res.refit.value(res.coef) == pytest.approx(res.loglik, rel=1e-14)

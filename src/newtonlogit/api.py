@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from .design import Design, make_design
 from .exceptions import CollinearityError, CollinearityWarning, ConvergenceWarning
 from .newton import NewtonResult, newton
 from .objective import LogLikelihood, Restricted, Ridge, aliased_columns
+from .refit import Refitter
 from .results import LogitResults
 
 PENALTIES = (None, "l2")
@@ -102,6 +104,7 @@ def logit(
         mask[0] = not fit_intercept
         objective = Ridge(likelihood, float(alpha), mask)
         first = None
+    refit = Refitter(objective, free, np.zeros(len(names)), tol, max_iter)
     if not free.all():
         objective = Restricted(objective, free, np.zeros(len(names)))
         first = None
@@ -119,7 +122,10 @@ def logit(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return _results(design, fit, free, penalty, alpha)
+    beta = np.zeros(len(names))
+    beta[free] = fit.beta
+    refit = replace(refit, beta=beta)
+    return _results(design, fit, free, penalty, alpha, refit)
 
 
 def _start(design: Design, start: Any) -> np.ndarray:
@@ -152,7 +158,12 @@ def _refuse_or_warn(design: Design, aliased: np.ndarray, drop: bool) -> None:
 
 
 def _results(
-    design: Design, fit: NewtonResult, free: np.ndarray, penalty, alpha
+    design: Design,
+    fit: NewtonResult,
+    free: np.ndarray,
+    penalty,
+    alpha,
+    refit: Refitter,
 ) -> LogitResults:
     names = [n for n, f in zip(design.coef_names, free) if f]
     if fit.cho:
@@ -176,6 +187,7 @@ def _results(
         alpha=float(alpha) if penalty else 0.0,
         classes=design.classes,
         message=fit.message,
+        refit=refit,
     )
 
 

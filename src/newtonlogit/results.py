@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -44,6 +44,9 @@ class LogitResults:
     alpha: float = 0.0
     classes: tuple | None = None
     message: str = ""
+    # Constrained refits on the training data (held by reference, never saved);
+    # None for a loaded model. See newtonlogit.refit.
+    refit: object | None = field(default=None, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "coef", _frozen(self.coef))
