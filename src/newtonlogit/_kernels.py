@@ -42,6 +42,7 @@ class Block(NamedTuple):
     trials: Array | None = None
     weights: Array | None = None
     offset: Array | None = None
+    groups: Array | None = None  # integer cluster codes 0..G-1 (cluster covariance)
 
 
 def _float64(xp, a):
@@ -145,3 +146,163 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     info[1:, 1:] = gram
     score = xp.concat([xp.reshape(xp.sum(resid), (1,)), score_x])
     return ll, score, info, xp.sum(v)
+
+
+# -- after the fit: fit statistics and robust covariance ---------------------
+# These kernels run once, at the final estimate. ``bread`` is the inverse
+# information over the full coefficient vector (zero rows and columns for
+# aliased coefficients), a (k, k) float64 host array.
+
+
+def _case_weights(xp, block: Block):
+    """``w n``: how many Bernoulli trials each row stands for."""
+    c = block.trials
+    if block.weights is not None:
+        c = block.weights if c is None else block.weights * c
+    return c
+
+
+def null_sums(xp, block: Block, beta):
+    """Intercept-only model ``eta = b0 + offset``: value, score and information.
+
+    Never touches ``X``; the pass costs O(m). ``beta`` has shape ``(1,)``.
+    """
+    eta = xp.zeros_like(block.y) + float(beta[0])
+    if block.offset is not None:
+        eta = eta + block.offset
+    e = exp_neg_abs(xp, eta)
+    p = xp.where(eta >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    v = e / ((1.0 + e) * (1.0 + e))
+    mean = p if block.trials is None else block.trials * p
+    if block.trials is not None:
+        v = block.trials * v
+    resid = xp.sum(_weighted(block.y - mean, block.weights))
+    v = xp.sum(_weighted(v, block.weights))
+    ll = xp.sum(_weighted(_row_loglik(xp, block, eta), block.weights))
+    return ll, xp.reshape(resid, (1,)), xp.reshape(v, (1, 1)), v
+
+
+def saturated_loglik(xp, block: Block):
+    """Log-likelihood of the saturated model, ``p_i = y_i / n_i``.
+
+    Zero for binary rows; for grouped counts
+    ``sum w [y log(y / n) + (n - y) log(1 - y / n)]`` (without the binomial
+    constant, like :func:`loglik`).
+    """
+    if block.trials is None:
+        return (xp.sum(xp.zeros_like(block.y)),)
+    n, y = block.trials, block.y
+    safe_n = xp.where(n > 0, n, 1.0)
+    prop = y / safe_n
+    terms = y * xp.log(xp.where(y > 0, prop, 1.0)) + (n - y) * xp.log(
+        xp.where(n - y > 0, 1.0 - prop, 1.0)
+    )
+    return (xp.sum(_weighted(terms, block.weights)),)
+
+
+def quadratic_form(xp, X, M, fit_intercept: bool):
+    """``x_i' M x_i`` for every row, with ``x_i = (1, X_i)`` under an intercept.
+
+    A block-sized temporary ``X M``; never an ``m x m`` matrix.
+    """
+    X = _float64(xp, X)
+    M = xp.asarray(M, dtype=xp.float64, device=_device(X))
+    if not fit_intercept:
+        return xp.sum((X @ M) * X, axis=1)
+    return xp.sum((X @ M[1:, 1:]) * X, axis=1) + 2.0 * (X @ M[1:, 0]) + M[0, 0]
+
+
+def leverages(xp, block: Block, beta, fit_intercept: bool, bread):
+    """GLM hat values ``h_i = v_i x_i' (X'VX)^-1 x_i``, ``v_i = n_i p_i (1 - p_i)``.
+
+    Per row of the block (not a sum); the frequency weight of a row is left
+    out, so that a weighted row has the leverage of each of its copies.
+    """
+    eta = linear_predictor(xp, block, beta, fit_intercept)
+    e = exp_neg_abs(xp, eta)
+    v = e / ((1.0 + e) * (1.0 + e))
+    if block.trials is not None:
+        v = block.trials * v
+    return v * quadratic_form(xp, block.X, bread, fit_intercept)
+
+
+def _gram(xp, X, c, fit_intercept: bool):
+    """``sum_i c_i x_i x_i'`` (``c >= 0``) with the intercept handled inside."""
+    Z = X * xp.sqrt(c)[:, None]
+    gram = Z.T @ Z
+    if not fit_intercept:
+        return gram
+    cx = c @ X
+    k = X.shape[1] + 1
+    out = xp.zeros((k, k), dtype=xp.float64, device=_device(X))
+    out[0, 0] = xp.sum(c)
+    out[0, 1:] = cx
+    out[1:, 0] = cx
+    out[1:, 1:] = gram
+    return out
+
+
+def robust_meat(xp, block: Block, beta, fit_intercept: bool, bread, power: int):
+    """The "meat" ``sum_i w_i r_i^2 / (1 - h_i)^power x_i x_i'`` of a sandwich.
+
+    ``r_i = y_i - n_i p_i``; ``power`` 0 gives HC0/HC1, 1 HC2 and 2 HC3 (the
+    leverages ``h_i`` are only computed when ``power > 0``). Frequency weights
+    enter once: a weighted row counts as that many identical rows.
+    """
+    X = _float64(xp, block.X)
+    eta = linear_predictor(xp, block, beta, fit_intercept)
+    p = expit(xp, eta)
+    mean = p if block.trials is None else block.trials * p
+    c = _weighted((block.y - mean) ** 2, block.weights)
+    if power:
+        h = leverages(xp, block, beta, fit_intercept, bread)
+        c = c / (1.0 - h) ** power
+    return (_gram(xp, X, c, fit_intercept),)
+
+
+def cluster_scores(xp, block: Block, beta, fit_intercept: bool, n_groups: int):
+    """Per-cluster score sums ``s_g = sum_{i in g} w_i r_i x_i``, shape (G, k).
+
+    ``block.groups`` holds the integer cluster code of every row. Blocks add
+    up, so clusters may span blocks. Uses ``xp.bincount`` (NumPy, CuPy).
+    """
+    X = _float64(xp, block.X)
+    eta = linear_predictor(xp, block, beta, fit_intercept)
+    p = expit(xp, eta)
+    mean = p if block.trials is None else block.trials * p
+    resid = _weighted(block.y - mean, block.weights)
+    codes = block.groups
+    m, p_cols = X.shape
+    flat = xp.reshape(codes[:, None] * p_cols + xp.arange(p_cols)[None, :], (-1,))
+    sx = xp.bincount(
+        flat, weights=xp.reshape(resid[:, None] * X, (-1,)), minlength=n_groups * p_cols
+    )
+    sx = xp.reshape(sx, (n_groups, p_cols))
+    if not fit_intercept:
+        return (sx,)
+    s0 = xp.bincount(codes, weights=resid, minlength=n_groups)
+    return (xp.concat([s0[:, None], sx], axis=1),)
+
+
+def margin_sums(xp, block: Block, beta, fit_intercept: bool):
+    """Sums for average and at-the-mean marginal effects, case-weighted by ``w n``.
+
+    Returns ``sum c``, ``sum c f``, ``sum c f (1 - 2 p) x`` (k,), ``sum c x``
+    (k,) and ``sum c offset``, with ``f = p (1 - p)`` and ``c = w n``.
+    """
+    X = _float64(xp, block.X)
+    eta = linear_predictor(xp, block, beta, fit_intercept)
+    p = expit(xp, eta)
+    e = exp_neg_abs(xp, eta)
+    f = e / ((1.0 + e) * (1.0 + e))
+    c = _case_weights(xp, block)
+    if c is None:
+        c = xp.ones_like(eta)
+    cf = c * f
+    g = cf * (1.0 - 2.0 * p)
+    gx, cx = g @ X, c @ X
+    if fit_intercept:
+        gx = xp.concat([xp.reshape(xp.sum(g), (1,)), gx])
+        cx = xp.concat([xp.reshape(xp.sum(c), (1,)), cx])
+    off = xp.sum(c * block.offset) if block.offset is not None else xp.sum(c * 0.0)
+    return xp.sum(c), xp.sum(cf), gx, cx, off

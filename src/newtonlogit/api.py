@@ -12,8 +12,10 @@ from scipy import linalg
 from scipy.special import logit as _logit
 
 from .backends import backend_for
+from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
 from .exceptions import CollinearityError, CollinearityWarning, ConvergenceWarning
+from .fitstats import fit_statistics
 from .newton import NewtonResult, newton
 from .objective import LogLikelihood, Restricted, Ridge, aliased_columns
 from .refit import Refitter
@@ -37,6 +39,8 @@ def logit(
     start: Any = None,
     feature_names: Any = None,
     callback: Callable[[dict], None] | None = None,
+    cov_type: str = "nonrobust",
+    groups: Any = None,
 ) -> LogitResults:
     """Fit a binary logistic regression by exact Newton-Raphson.
 
@@ -65,6 +69,12 @@ def logit(
         Names for the columns of X (default: a DataFrame's columns, else x1..xp).
     callback : callable, optional
         Called with each history row as it happens (used by ``-v`` in the CLI).
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+        Covariance of the estimates; everything derived from it (standard
+        errors, z, p, Wald intervals, the summary) follows. See
+        :mod:`newtonlogit.covariance`.
+    groups : array-like, optional
+        One cluster label per row, for ``cov_type="cluster"`` (CR1).
 
     Returns
     -------
@@ -78,6 +88,7 @@ def logit(
         penalty = None
     if not tol > 0 or max_iter < 0:
         raise ValueError("tol must be positive and max_iter non-negative")
+    check_cov_type(cov_type, groups)
     design = make_design(
         X,
         y,
@@ -86,6 +97,10 @@ def logit(
         fit_intercept=fit_intercept,
         feature_names=feature_names,
     )
+    n_groups = 0
+    if groups is not None:
+        codes, n_groups = group_codes(groups, design.n_rows)
+        design = replace(design, groups=codes)
     backend = backend_for(design.X)(design)
     likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)
     beta0 = _start(design, start)
@@ -125,7 +140,20 @@ def logit(
     beta = np.zeros(len(names))
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
-    return _results(design, fit, free, penalty, alpha, refit)
+    res = _results(design, fit, free, penalty, alpha, refit)
+    return replace(
+        res,
+        **fit_statistics(
+            res,
+            design,
+            backend,
+            cov_type=cov_type,
+            n_groups=n_groups,
+            tol=tol,
+            max_iter=max_iter,
+            start=float(_start(design, None)[0]),
+        ),
+    )
 
 
 def _start(design: Design, start: Any) -> np.ndarray:

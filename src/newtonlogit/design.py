@@ -34,6 +34,7 @@ class Design:
     fit_intercept: bool
     classes: tuple | None  # the two labels of a binary y, event second
     loglik_constant: float  # sum w log C(n, y) for grouped counts, else 0
+    groups: np.ndarray | None = None  # (n,) integer cluster codes 0..G-1
 
     @property
     def n_rows(self) -> int:

@@ -148,9 +148,13 @@ def newton(
             break
         step = _step_length(decrement, current.weight_sum, step_cap)
         beta_new, new, step = _line_search(objective, beta, current, direction, step)
+        if decrement / 2 <= tol * scale and (new is None or step < 1.0):
+            # A step predicted to gain less than the tolerance had to be
+            # shortened: roundoff in the objective dominates, so this is the
+            # optimum (e.g. a warm start at it). Going on would shorten every
+            # step forever.
+            return _result(beta, current, True, it, rows, "converged", cho)
         if new is None:
-            if decrement / 2 <= tol * scale:  # no representable improvement left
-                return _result(beta, current, True, it, rows, "converged", cho)
             return _result(
                 beta,
                 current,

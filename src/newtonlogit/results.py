@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _kernels
+from . import _kernels, inference
 from .design import INTERCEPT, as_matrix, as_vector, check_finite_matrix
 from .exceptions import DataError
+from .inference import TestResult
 
 
 def _frozen(a) -> np.ndarray:
@@ -47,6 +48,14 @@ class LogitResults:
     # Constrained refits on the training data (held by reference, never saved);
     # None for a loaded model. See newtonlogit.refit.
     refit: object | None = field(default=None, repr=False)
+    # Fit statistics computed at fit time (newtonlogit.fitstats); see issue 3.
+    cov_type: str = "nonrobust"  # how cov_array was estimated (covariance.py)
+    n_groups: int = 0  # clusters, for cov_type="cluster"
+    loglik_null: float = np.nan  # intercept-only model (eta = offset without one)
+    loglik_saturated: float = 0.0  # p_i = y_i / n_i (0 for binary rows)
+    margins: object | None = field(default=None, repr=False)  # fitstats.MarginSums
+    # Notes the fitting code attaches for the summary (e.g. separation).
+    fit_notes: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "coef", _frozen(self.coef))
@@ -79,6 +88,157 @@ class LogitResults:
         coefficients|, Newton decrement and step length."""
         return self.history_table.copy()
 
+    # -- tests and intervals (math in newtonlogit.inference) ---------------
+    @cached_property
+    def _z(self) -> np.ndarray:
+        return _frozen(self.coef / self._std_errors)
+
+    @property
+    def z_values(self) -> pd.Series:
+        """Wald statistics ``coef / std_err`` (under ``cov_type``)."""
+        return pd.Series(self._z, index=list(self.coef_names), name="z")
+
+    @property
+    def p_values(self) -> pd.Series:
+        """Two-sided p-values ``2 sf(|z|)`` of the Wald statistics."""
+        p = inference.two_sided_p(self._z)
+        return pd.Series(p, index=list(self.coef_names), name="p_value")
+
+    def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """Confidence intervals, columns ``lower`` and ``upper``.
+
+        ``method="wald"``: ``coef -/+ z std_err`` under ``cov_type``.
+        ``method="profile"``: profile-likelihood limits of the fitted objective
+        (R's ``confint`` on a ``glm``), by constrained refits on the training
+        data; see :mod:`newtonlogit.profile`. Needs the refit handle, which a
+        model loaded from a file does not have.
+        """
+        level = inference.check_level(level)
+        if method == "wald":
+            half = inference.critical_value(level) * self._std_errors
+            lower, upper = self.coef - half, self.coef + half
+        elif method == "profile":
+            lower, upper = self._profile(level)
+        else:
+            raise ValueError(f"method must be 'wald' or 'profile'; got {method!r}")
+        return pd.DataFrame(
+            {"lower": lower, "upper": upper}, index=list(self.coef_names)
+        )
+
+    def _profile(self, level: float):
+        from . import profile
+
+        if self.refit is None:
+            raise ValueError(
+                "profile-likelihood intervals refit the model on its training data, "
+                "which this model does not have (loaded from a file?); refit it "
+                "or use method='wald'"
+            )
+        lower, upper, failed = profile.profile_limits(
+            self.refit, self.coef, level, list(range(len(self.coef)))
+        )
+        profile.warn_failed([self.coef_names[j] for j in failed])
+        return lower, upper
+
+    def odds_ratios(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """``exp(coef)`` with the interval of ``conf_int(level, method)``
+        exponentiated; columns ``odds_ratio``, ``lower``, ``upper``."""
+        ci = np.exp(self.conf_int(level, method))
+        ci.insert(0, "odds_ratio", np.exp(self.coef))
+        return ci
+
+    @property
+    def deviance(self) -> float:
+        """``2 (loglik_saturated - loglik)``, as R's ``deviance(glm)``."""
+        return 2 * (self.loglik_saturated - self.loglik)
+
+    @property
+    def null_deviance(self) -> float:
+        """``2 (loglik_saturated - loglik_null)``."""
+        return 2 * (self.loglik_saturated - self.loglik_null)
+
+    @property
+    def df_model(self) -> int:
+        """Estimated coefficients, intercept not counted."""
+        return len(self.coef) - int(self.fit_intercept)
+
+    @property
+    def df_resid(self) -> int:
+        """Observations (rows with positive weight) minus estimated coefficients."""
+        return self.n_obs - len(self.coef)
+
+    @property
+    def aic(self) -> float:
+        """``-2 loglik + 2 k`` (R: k counts the intercept)."""
+        return -2 * self.loglik + 2 * len(self.coef)
+
+    @property
+    def bic(self) -> float:
+        """``-2 loglik + k log(n)`` with n the rows with positive weight (R)."""
+        return -2 * self.loglik + np.log(self.n_obs) * len(self.coef)
+
+    def pseudo_r2(self, kind: str = "mcfadden") -> float:
+        """Pseudo R-squared: ``"mcfadden"``, ``"cox-snell"`` or ``"nagelkerke"``
+        (see :func:`newtonlogit.inference.pseudo_r2`)."""
+        return inference.pseudo_r2(self.loglik, self.loglik_null, self.n_obs, kind)
+
+    def lr_test(self, smaller: LogitResults | None = None) -> TestResult:
+        """Likelihood-ratio test against the null model, or against a nested
+        ``smaller`` model fitted to the same data."""
+        return inference.lr_test(self, smaller)
+
+    def wald_test(self, names: str | list[str]) -> TestResult:
+        """Joint Wald test that the named coefficients are all zero."""
+        return inference.wald_test(self.coef, self.cov_array, self.coef_names, names)
+
+    def marginal_effects(
+        self, at: str = "overall", level: float = 0.95
+    ) -> pd.DataFrame:
+        """Marginal effects ``dp/dx`` with delta-method standard errors.
+
+        ``at="overall"``: the average over the training rows of each row's
+        effect (Stata ``margins, dydx(*)``); ``at="mean"``: the effect at the
+        mean row. Dummy columns are treated as continuous.
+        """
+        if self.margins is None:
+            raise ValueError("this model has no marginal-effect sums (loaded model?)")
+        estimated = np.array([n not in self.aliased for n in self._all_coef_names])
+        return inference.marginal_effects(
+            self.coef,
+            self.cov_array,
+            self.coef_names,
+            self.margins,
+            estimated,
+            self.fit_intercept,
+            at,
+            level,
+        )
+
+    @property
+    def _all_coef_names(self) -> list[str]:
+        names = list(self.feature_names)
+        return [INTERCEPT, *names] if self.fit_intercept else names
+
+    # -- summary -----------------------------------------------------------
+    def notes(self) -> list[str]:
+        """What a reader of the summary must know; the summary lists these."""
+        from .summary import standard_notes
+
+        return [*standard_notes(self), *self.fit_notes]
+
+    def summary(self, level: float = 0.95):
+        """The summary (a :class:`~newtonlogit.summary.Summary`): ``as_text()``,
+        ``as_html()``, ``as_latex()``, ``to_frame()``."""
+        from .summary import summarize
+
+        return summarize(self, level)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
     # -- prediction --------------------------------------------------------
     def _feature_coef(self) -> np.ndarray:
         """Coefficients on all training columns (aliased ones are zero)."""
@@ -96,9 +256,32 @@ class LogitResults:
         block = _kernels.Block(X, None, offset=off)
         return _kernels.linear_predictor(np, block, beta, self.fit_intercept)
 
-    def predict(self, X_new: Any, offset: Any = None) -> np.ndarray:
-        """Predicted event probabilities for new rows."""
-        return _kernels.expit(np, self.linear_predictor(X_new, offset))
+    def predict(
+        self,
+        X_new: Any,
+        offset: Any = None,
+        *,
+        interval: bool = False,
+        level: float = 0.95,
+    ) -> np.ndarray | pd.DataFrame:
+        """Predicted event probabilities for new rows.
+
+        With ``interval=True`` a DataFrame with columns ``probability``,
+        ``lower``, ``upper`` (the Wald interval of the linear predictor mapped
+        through ``expit``) and ``se`` (delta method), under ``cov_type``.
+        """
+        eta = self.linear_predictor(X_new, offset)
+        if not interval:
+            return _kernels.expit(np, eta)
+        level = inference.check_level(level)
+        X = _align_columns(X_new, self.feature_names)
+        keep = [n not in self.aliased for n in self.feature_names]
+        var = _kernels.quadratic_form(
+            np, X[:, keep], self.cov_array, self.fit_intercept
+        )
+        return inference.prediction_frame(
+            eta, var, level, getattr(X_new, "index", None)
+        )
 
     # -- display -----------------------------------------------------------
     def __repr__(self) -> str:

@@ -36,6 +36,7 @@ class NumpyBackend:
                 None if d.trials is None else d.trials[rows],
                 None if d.weights is None else d.weights[rows],
                 None if d.offset is None else d.offset[rows],
+                None if d.groups is None else d.groups[rows],
             )
 
     def map_sum(self, kernel, *args):

@@ -1,0 +1,113 @@
+"""Statistics that need the data once more, computed at fit time.
+
+The results never hold data, so whatever inference needs from the rows is
+summed here, right after the fit, through kernels mapped over the backend's
+blocks: the intercept-only (null) fit, the saturated log-likelihood, the
+sums behind marginal effects, and the chosen covariance. Each is a handful of
+numbers; the passes cost O(n) or O(n p), less than one Newton step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _kernels
+from .covariance import CovarianceInputs, covariance
+from .newton import Evaluation, newton
+
+
+@dataclass(frozen=True)
+class MarginSums:
+    """Case-weighted means at the estimate, for marginal effects.
+
+    ``f = p (1 - p)``; ``grad_f = mean of f (1 - 2 p) x`` (the derivative of
+    the mean of ``f`` with respect to beta); ``x_mean`` and ``offset_mean`` the
+    means of the rows (intercept entry 1). All over the *full* coefficient
+    vector, aliased entries included.
+    """
+
+    f_mean: float
+    grad_f: np.ndarray
+    x_mean: np.ndarray
+    offset_mean: float
+
+
+@dataclass(frozen=True)
+class _NullLikelihood:
+    """The log-likelihood of ``eta = b0 + offset``, a one-parameter objective."""
+
+    backend: Any
+    constant: float
+
+    def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
+        ll, score, info, weight_sum = self.backend.map_sum(_kernels.null_sums, beta)
+        if not derivatives:
+            return Evaluation(float(ll) + self.constant)
+        return Evaluation(float(ll) + self.constant, score, info, float(weight_sum))
+
+
+def null_loglik(
+    backend: Any, design: Any, start: float, tol: float, max_iter: int
+) -> float:
+    """Log-likelihood of the intercept-only model (R's ``null.deviance`` model).
+
+    Without an intercept the null model is ``eta = offset``, as in R. With an
+    offset the intercept has no closed form: it is a one-dimensional Newton
+    fit whose passes never touch ``X``.
+    """
+    objective = _NullLikelihood(backend, design.loglik_constant)
+    if not design.fit_intercept:
+        return objective(np.zeros(1), False).value
+    fit = newton(objective, np.array([start]), tol=tol, max_iter=max_iter)
+    return fit.evaluation.value
+
+
+def saturated_loglik(backend: Any, design: Any) -> float:
+    """Log-likelihood of the saturated model (0 for binary rows)."""
+    if design.trials is None:
+        return 0.0
+    (ll,) = backend.map_sum(_kernels.saturated_loglik)
+    return float(ll) + design.loglik_constant
+
+
+def margin_sums(backend: Any, beta: np.ndarray, fit_intercept: bool) -> MarginSums:
+    total, cf, gx, cx, off = backend.map_sum(_kernels.margin_sums, beta, fit_intercept)
+    total = float(total)
+    return MarginSums(float(cf) / total, gx / total, cx / total, float(off) / total)
+
+
+def fit_statistics(
+    res: Any,
+    design: Any,
+    backend: Any,
+    *,
+    cov_type: str,
+    n_groups: int,
+    tol: float,
+    max_iter: int,
+    start: float,
+) -> dict:
+    """Extra fields of :class:`~newtonlogit.LogitResults` (see its docs)."""
+    estimated = np.array([name not in res.aliased for name in design.coef_names])
+    beta = np.zeros(len(estimated))
+    beta[estimated] = res.coef
+    inputs = CovarianceInputs(
+        backend,
+        beta,
+        estimated,
+        res.cov_array,
+        design.fit_intercept,
+        res.n_obs,
+        n_groups,
+    )
+    return dict(
+        cov_array=covariance(cov_type, inputs),
+        cov_type=cov_type,
+        n_groups=n_groups,
+        loglik_null=null_loglik(backend, design, start, tol, max_iter),
+        loglik_saturated=saturated_loglik(backend, design),
+        margins=margin_sums(backend, beta, design.fit_intercept),
+    )
