@@ -31,6 +31,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     max_iter : int
     drop_collinear : bool
         Drop aliased columns with a warning instead of refusing them.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+        Covariance of the estimates in ``results_``; for ``"cluster"`` pass the
+        cluster labels to ``fit(X, y, groups=...)``.
     """
 
     def __init__(
@@ -41,6 +44,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         tol=1e-8,
         max_iter=100,
         drop_collinear=True,
+        cov_type="nonrobust",
     ):
         self.penalty = penalty
         self.alpha = alpha
@@ -48,14 +52,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.drop_collinear = drop_collinear
+        self.cov_type = cov_type
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model; ``sample_weight`` are frequency weights."""
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Fit the model; ``sample_weight`` are frequency weights, ``groups``
+        one cluster label per row (for ``cov_type="cluster"``)."""
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
@@ -84,6 +90,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             max_iter=self.max_iter,
             drop_collinear=self.drop_collinear,
             feature_names=getattr(self, "feature_names_in_", None),
+            cov_type=self.cov_type,
+            groups=groups,
         )
         coef = self.results_._feature_coef()
         self.coef_ = coef.reshape(1, -1)
@@ -92,6 +100,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         )
         self.n_iter_ = np.array([self.results_.n_iter])
         return self
+
+    def summary(self, level=0.95):
+        """The fitted model's summary (see :meth:`LogitResults.summary`)."""
+        check_is_fitted(self)
+        return self.results_.summary(level)
 
     def decision_function(self, X):
         """The linear predictor (log-odds of ``classes_[1]``)."""
