@@ -46,6 +46,7 @@ class _Profile:
     j: int
     slope: np.ndarray  # d(rest)/d(b_j) along the profile path at the estimate
     points: list = field(default_factory=list)  # (value of b_j, rest at its max)
+    roots: dict = field(default_factory=dict)  # value of b_j -> |r_j|
     failed: bool = False
 
     def _start(self, value: float) -> np.ndarray:
@@ -57,6 +58,8 @@ class _Profile:
 
     def root(self, value: float) -> float:
         """``|r_j(value)|``: the signed root of the objective's drop, unsigned."""
+        if value in self.roots:  # Brent's method starts at the bracket's ends
+            return self.roots[value]
         try:
             fit = self.refit.fit_with_fixed({self.j: value}, start=self._start(value))
         except SingularInformation:
@@ -64,7 +67,9 @@ class _Profile:
         if not fit.converged:
             self.failed = True
         self.points.append((value, np.array(fit.beta)))
-        return float(np.sqrt(max(2 * (self.top - fit.evaluation.value), 0.0)))
+        r = float(np.sqrt(max(2 * (self.top - fit.evaluation.value), 0.0)))
+        self.roots[value] = r
+        return r
 
 
 def _limit(profile: _Profile, direction: int, z: float, se: float) -> float:
@@ -119,6 +124,7 @@ def profile_limits(
         slope = np.delete(cov[:, j], j) / cov[j, j]
         se = float(np.sqrt(cov[j, j]))
         profile = _Profile(refit, coef, top, j, slope)
+        profile.roots[float(coef[j])] = 0.0
         lower.append(_limit(profile, -1, z, se))
         upper.append(_limit(profile, +1, z, se))
         if profile.failed:
