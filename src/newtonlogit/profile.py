@@ -47,7 +47,14 @@ class _Profile:
     slope: np.ndarray  # d(rest)/d(b_j) along the profile path at the estimate
     points: list = field(default_factory=list)  # (value of b_j, rest at its max)
     roots: dict = field(default_factory=dict)  # value of b_j -> |r_j|
-    failed: bool = False
+    unconverged: set = field(default_factory=set)  # values whose refit failed
+
+    def trusted(self, limit: float) -> bool:
+        """Whether the refit nearest to ``limit`` converged."""
+        if not np.isfinite(limit) or not self.roots:
+            return True
+        nearest = min(self.roots, key=lambda v: abs(v - limit))
+        return nearest not in self.unconverged
 
     def _start(self, value: float) -> np.ndarray:
         if not self.points:
@@ -65,7 +72,7 @@ class _Profile:
         except SingularInformation:
             fit = self.refit.fit_with_fixed({self.j: value})
         if not fit.converged:
-            self.failed = True
+            self.unconverged.add(value)
         self.points.append((value, np.array(fit.beta)))
         r = float(np.sqrt(max(2 * (self.top - fit.evaluation.value), 0.0)))
         self.roots[value] = r
@@ -127,16 +134,24 @@ def profile_limits(
         profile.roots[float(coef[j])] = 0.0
         lower.append(_limit(profile, -1, z, se))
         upper.append(_limit(profile, +1, z, se))
-        if profile.failed:
+        if not (profile.trusted(lower[-1]) and profile.trusted(upper[-1])):
             failed.append(j)
     return np.array(lower), np.array(upper), failed
 
 
-def warn_failed(names: list[str]) -> None:
-    if names:
+def warn_failed(failed: list[str], infinite: list[str]) -> None:
+    """One warning each for unconverged refits and for infinite limits."""
+    if failed:
         warnings.warn(
-            f"some profile-likelihood refits for {names} did not converge; "
+            f"some profile-likelihood refits for {failed} did not converge; "
             "their limits may be inaccurate",
             ConvergenceWarning,
+            stacklevel=4,
+        )
+    if infinite:
+        warnings.warn(
+            f"the profile likelihood of {infinite} does not reach the level on "
+            "one side: that limit is infinite (nearly separated data?)",
+            UserWarning,
             stacklevel=4,
         )

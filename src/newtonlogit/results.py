@@ -137,7 +137,11 @@ class LogitResults:
         lower, upper, failed = profile.profile_limits(
             self.refit, self.coef, level, list(range(len(self.coef)))
         )
-        profile.warn_failed([self.coef_names[j] for j in failed])
+        infinite = ~(np.isfinite(lower) & np.isfinite(upper))
+        profile.warn_failed(
+            [self.coef_names[j] for j in failed],
+            [n for n, inf in zip(self.coef_names, infinite) if inf],
+        )
         return lower, upper
 
     def odds_ratios(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
