@@ -272,7 +272,9 @@ def cluster_scores(xp, block: Block, beta, fit_intercept: bool, n_groups: int):
     mean = p if block.trials is None else block.trials * p
     resid = _weighted(block.y - mean, block.weights)
     codes = block.groups
-    m, p_cols = X.shape
+    if codes is None:
+        raise ValueError("cluster_scores needs the blocks' cluster codes (groups)")
+    p_cols = X.shape[1]
     flat = xp.reshape(codes[:, None] * p_cols + xp.arange(p_cols)[None, :], (-1,))
     sx = xp.bincount(
         flat, weights=xp.reshape(resid[:, None] * X, (-1,)), minlength=n_groups * p_cols

@@ -45,6 +45,8 @@ def two_sided_p(z) -> np.ndarray:
 class TestResult:
     """A chi-squared test: statistic, degrees of freedom and p-value."""
 
+    __test__ = False  # not a pytest class
+
     statistic: float
     df: int
     p_value: float
