@@ -144,3 +144,19 @@ def test_limit_is_infinite_where_the_profile_flattens():
 
     assert profile._limit(Flat(), +1, 1.96, 1.0) == np.inf
     assert profile._limit(Flat(), -1, 1.96, 1.0) == -np.inf
+
+
+def test_weighted_fit_profiles_like_repeated_rows(spector):
+    w = np.arange(32) % 3 + 1
+    offset = np.linspace(-1, 1, 32)
+    weighted = nl.logit(spector.X, spector.y, weights=w.astype(float), offset=offset)
+    repeated = nl.logit(
+        spector.X.loc[spector.X.index.repeat(w)],
+        np.repeat(spector.y, w),
+        offset=np.repeat(offset, w),
+    )
+    np.testing.assert_allclose(
+        weighted.conf_int(method="profile"),
+        repeated.conf_int(method="profile"),
+        rtol=1e-8,
+    )
