@@ -205,3 +205,23 @@ def test_null_model_without_intercept_uses_offset_only(spector):
 def test_derived_values_are_series(spector_res):
     assert isinstance(spector_res.z_values, pd.Series)
     assert list(spector_res.p_values.index) == list(spector_res.coef_names)
+
+
+def test_star98_null_and_pseudo_r2_match_statsmodels(star98, star98_res):
+    import statsmodels.api as sm
+
+    glm = sm.GLM(
+        star98.y, sm.add_constant(star98.X), family=sm.families.Binomial()
+    ).fit(tol=1e-13)
+    assert star98_res.loglik_null == pytest.approx(glm.llnull, rel=1e-10)
+    assert star98_res.pseudo_r2() == pytest.approx(glm.pseudo_rsquared("mcf"), 1e-9)
+    lr = star98_res.lr_test()
+    assert lr.statistic == pytest.approx(2 * (glm.llf - glm.llnull), rel=1e-9)
+    assert lr.df == 20 and lr.p_value == 0.0
+
+
+def test_summary_p_value_below_resolution_reads_like_r(star98_res):
+    import re
+
+    text = star98_res.summary().as_text()
+    assert re.search(r"Prob > chi2: +<2e-16\n", text)

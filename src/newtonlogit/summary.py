@@ -248,6 +248,8 @@ def _fmt_stat(x: float) -> str:
 def _fmt_p(p: float) -> str:
     if not math.isfinite(p):
         return "nan"
+    if p < 2.2e-16:  # below double precision's resolution of 1 - p, as R says
+        return "<2e-16"
     return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"
 
 
