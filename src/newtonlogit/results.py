@@ -69,7 +69,8 @@ class LogitResults:
 
     @property
     def cov(self) -> pd.DataFrame:
-        """Covariance matrix of the estimates (the inverse information)."""
+        """Covariance matrix of the estimates under ``cov_type`` (by default the
+        inverse information; see :mod:`newtonlogit.covariance`)."""
         names = list(self.coef_names)
         return pd.DataFrame(self.cov_array, index=names, columns=names)
 
