@@ -11,6 +11,7 @@ import numpy as np
 from scipy import linalg
 from scipy.special import logit as _logit
 
+from ._namespace import namespace_of
 from .backends import backend_for
 from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
@@ -165,11 +166,20 @@ def _start(design: Design, start: Any) -> np.ndarray:
         return beta
     beta = np.zeros(k)
     if design.fit_intercept:
-        trials = 1.0 if design.trials is None else design.trials
-        w = 1.0 if design.weights is None else design.weights
-        mean = np.sum(w * design.y) / np.sum(w * trials * np.ones_like(design.y))
+        mean = _mean_response(design)
         beta[0] = _logit(np.clip(mean, 1e-10, 1 - 1e-10))
     return beta
+
+
+def _mean_response(design: Design) -> float:
+    """Weighted share of successes, in the namespace of the data (host float)."""
+    xp = namespace_of(design.y)
+    successes, trials, w = design.y, design.trials, design.weights
+    if trials is None:
+        trials = xp.ones_like(successes)
+    if w is not None:
+        successes, trials = w * successes, w * trials
+    return float(xp.sum(successes)) / float(xp.sum(trials))
 
 
 def _refuse_or_warn(design: Design, aliased: np.ndarray, drop: bool) -> None:
@@ -198,7 +208,9 @@ def _results(
         cov = linalg.cho_solve(fit.cho, np.eye(len(names)))
     else:
         cov = np.full((len(names), len(names)), np.nan)
-    n_obs = design.n_rows if design.weights is None else int(np.sum(design.weights > 0))
+    n_obs = design.n_rows
+    if design.weights is not None:
+        n_obs = int(namespace_of(design.weights).sum(design.weights > 0))
     return LogitResults(
         coef_names=tuple(names),
         coef=fit.beta,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from .backends import is_device_array
 from .backends.numpy import default_block_rows
 from .exceptions import DataError
 
@@ -51,6 +52,26 @@ def feature_names_of(X: Any, n_features: int) -> tuple[str, ...]:
     if columns is not None:
         return tuple(str(c) for c in columns)
     return tuple(f"x{j + 1}" for j in range(n_features))
+
+
+def checked_names(
+    X: Any, p: int, feature_names: Any, fit_intercept: bool
+) -> tuple[str, ...]:
+    """Column names of X (or ``feature_names``), checked for clashes."""
+    names = feature_names_of(X, p)
+    if feature_names is not None:
+        names = tuple(str(c) for c in feature_names)
+        if len(names) != p:
+            raise DataError(
+                f"feature_names has {len(names)} names but X has {p} columns"
+            )
+    if len(set(names)) != len(names):
+        raise DataError("X has duplicate column names")
+    if fit_intercept and INTERCEPT in names:
+        raise DataError(
+            f"X has a column named {INTERCEPT!r}; drop it and use fit_intercept=True"
+        )
+    return names
 
 
 def as_matrix(X: Any, name: str = "X") -> np.ndarray:
@@ -188,24 +209,22 @@ def make_design(
     fit_intercept: bool = True,
     feature_names: Any = None,
 ) -> Design:
-    """Validate the inputs of a binary fit."""
+    """Validate the inputs of a binary fit.
+
+    CuPy (or other array-API) inputs are checked on their device by
+    :func:`newtonlogit.design_array_api.make_array_api_design`.
+    """
+    if any(is_device_array(a) for a in (X, y, weights, offset)):
+        from .design_array_api import make_array_api_design
+
+        return make_array_api_design(
+            X, y, weights, offset, fit_intercept, feature_names
+        )
     matrix = as_matrix(X)
     n, p = matrix.shape
     if n == 0:
         raise DataError("X has no rows: a fit needs data")
-    names = feature_names_of(X, p)
-    if feature_names is not None:
-        names = tuple(str(c) for c in feature_names)
-        if len(names) != p:
-            raise DataError(
-                f"feature_names has {len(names)} names but X has {p} columns"
-            )
-    if len(set(names)) != len(names):
-        raise DataError("X has duplicate column names")
-    if fit_intercept and INTERCEPT in names:
-        raise DataError(
-            f"X has a column named {INTERCEPT!r}; drop it and use fit_intercept=True"
-        )
+    names = checked_names(X, p, feature_names, fit_intercept)
     check_finite_matrix(matrix, names)
     successes, trials, classes = binary_response(y, n)
     w = None if weights is None else as_vector(weights, n, "weights")

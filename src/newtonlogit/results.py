@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from . import _kernels, inference
+from ._namespace import namespace_of, to_numpy
+from .backends import is_device_array
 from .design import INTERCEPT, as_matrix, as_vector, check_finite_matrix
+from .design_array_api import array_api_new_rows
 from .exceptions import DataError
 from .inference import TestResult
 
@@ -251,15 +254,23 @@ class LogitResults:
         return np.array([by_name.get(name, 0.0) for name in self.feature_names])
 
     def linear_predictor(self, X_new: Any, offset: Any = None) -> np.ndarray:
-        """``eta = b0 + X_new b + offset`` for new rows."""
-        X = _align_columns(X_new, self.feature_names)
-        check_finite_matrix(X, self.feature_names, "X_new")
+        """``eta = b0 + X_new b + offset`` for new rows.
+
+        CuPy rows give a CuPy result on their device (float64); the
+        coefficients themselves always stay on the host.
+        """
+        if is_device_array(X_new) or is_device_array(offset):
+            xp, X, off = array_api_new_rows(X_new, offset, self.feature_names)
+        else:
+            xp = np
+            X = _align_columns(X_new, self.feature_names)
+            check_finite_matrix(X, self.feature_names, "X_new")
+            off = None if offset is None else as_vector(offset, X.shape[0], "offset")
         beta = self._feature_coef()
         if self.fit_intercept:
             beta = np.concatenate([[self.coef[0]], beta])
-        off = None if offset is None else as_vector(offset, X.shape[0], "offset")
         block = _kernels.Block(X, None, offset=off)
-        return _kernels.linear_predictor(np, block, beta, self.fit_intercept)
+        return _kernels.linear_predictor(xp, block, beta, self.fit_intercept)
 
     def predict(
         self,
@@ -274,10 +285,17 @@ class LogitResults:
         With ``interval=True`` a DataFrame with columns ``probability``,
         ``lower``, ``upper`` (the Wald interval of the linear predictor mapped
         through ``expit``) and ``se`` (delta method), under ``cov_type``.
+
+        CuPy rows give CuPy probabilities on their device; with
+        ``interval=True`` the table is a host DataFrame, and the rows are
+        copied to the host to make it.
         """
         eta = self.linear_predictor(X_new, offset)
+        on_host = isinstance(eta, np.ndarray)
         if not interval:
-            return _kernels.expit(np, eta)
+            return _kernels.expit(np if on_host else namespace_of(eta), eta)
+        if not on_host:
+            eta, X_new = to_numpy(eta), to_numpy(X_new)
         level = inference.check_level(level)
         X = _align_columns(X_new, self.feature_names)
         keep = [n not in self.aliased for n in self.feature_names]

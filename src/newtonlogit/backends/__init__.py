@@ -26,6 +26,7 @@ class BackendEntry:
     name: str
     detect: Callable[[Any], bool]
     path: str  # "module:Class", imported lazily
+    array_api: bool = False  # data validated and summed through the array API
 
     def load(self):
         module, _, cls = self.path.partition(":")
@@ -35,9 +36,16 @@ class BackendEntry:
 _REGISTRY: list[BackendEntry] = []
 
 
-def register(name: str, detect: Callable[[Any], bool], path: str) -> None:
-    """Register a backend; later registrations are tried first."""
-    _REGISTRY.insert(0, BackendEntry(name, detect, path))
+def register(
+    name: str, detect: Callable[[Any], bool], path: str, *, array_api: bool = False
+) -> None:
+    """Register a backend; later registrations are tried first.
+
+    ``array_api=True`` marks arrays that stay in their own library (and on
+    their device) from validation to the block sums: :mod:`newtonlogit.array_api`
+    checks them there instead of converting them to NumPy.
+    """
+    _REGISTRY.insert(0, BackendEntry(name, detect, path, array_api))
 
 
 def _module_has(module: str, attribute: str, X: Any) -> bool:
@@ -53,6 +61,11 @@ def backend_for(X: Any):
     raise TypeError(f"no newtonlogit backend accepts data of type {type(X).__name__}")
 
 
+def is_device_array(a: Any) -> bool:
+    """Whether ``a`` belongs to an array-API backend (CuPy, array_api_strict)."""
+    return any(entry.array_api and entry.detect(a) for entry in _REGISTRY)
+
+
 def registered() -> list[str]:
     return [entry.name for entry in _REGISTRY]
 
@@ -61,4 +74,16 @@ register(
     "numpy",
     lambda X: _module_has("numpy", "ndarray", X),
     "newtonlogit.backends.numpy:NumpyBackend",
+)
+register(
+    "array_api_strict",
+    lambda X: _module_has("array_api_strict._array_object", "Array", X),
+    "newtonlogit.backends.array_api:ArrayAPIBackend",
+    array_api=True,
+)
+register(
+    "cupy",
+    lambda X: _module_has("cupy", "ndarray", X),
+    "newtonlogit.backends.cupy:CupyBackend",
+    array_api=True,
 )
