@@ -210,7 +210,7 @@ def _results(
         cov = np.full((len(names), len(names)), np.nan)
     n_obs = design.n_rows
     if design.weights is not None:
-        n_obs = int(namespace_of(design.weights).sum(design.weights > 0))
+        n_obs = int(namespace_of(design.weights).count_nonzero(design.weights > 0))
     return LogitResults(
         coef_names=tuple(names),
         coef=fit.beta,

@@ -40,7 +40,7 @@ def check_same_place(**arrays: Any) -> Any:
     for name, a in others:
         if is_device_array(a) != is_device_array(ref) or type(a) is not type(ref):
             raise DataError(
-                f"{name} is a {library_name(a)} but {first} is a "
+                f"{name} is {library_name(a)} but {first} is "
                 f"{library_name(ref)}: pass {', '.join(given)} as arrays of one "
                 "library on one device (e.g. cupy.asarray(...) for each)"
             )

@@ -12,6 +12,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _kernels
+from . import estimator_array_api as _array_api
 from .api import logit
 
 
@@ -34,6 +35,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
         Covariance of the estimates in ``results_``; for ``"cluster"`` pass the
         cluster labels to ``fit(X, y, groups=...)``.
+
+    Notes
+    -----
+    CuPy input follows scikit-learn's array-API conventions: under
+    ``sklearn.config_context(array_api_dispatch=True)`` the fit runs on the
+    GPU and ``coef_``, ``intercept_``, ``classes_`` and predictions are CuPy
+    arrays on the input's device, while ``results_`` stays on the host (see
+    :mod:`newtonlogit.estimator_array_api`).
     """
 
     def __init__(
@@ -62,6 +71,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None, groups=None):
         """Fit the model; ``sample_weight`` are frequency weights, ``groups``
         one cluster label per row (for ``cov_type="cluster"``)."""
+        if _array_api.dispatches(X):
+            return _array_api.fit(self, X, y, sample_weight, groups)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
@@ -108,21 +119,29 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """The linear predictor (log-odds of ``classes_[1]``)."""
+        if _array_api.dispatches(X):
+            return _array_api.decision_function(self, X)
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return X @ self.coef_[0].astype(X.dtype) + self.intercept_[0]
 
     def predict_proba(self, X):
+        if _array_api.dispatches(X):
+            return _array_api.predict_proba(self, X)
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
         p = _kernels.expit(np, eta)
         return np.column_stack([_kernels.expit(np, -eta), p])
 
     def predict_log_proba(self, X):
+        if _array_api.dispatches(X):
+            return _array_api.predict_log_proba(self, X)
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
         return np.column_stack(
             [-_kernels.log1pexp(np, eta), -_kernels.log1pexp(np, -eta)]
         )
 
     def predict(self, X):
+        if _array_api.dispatches(X):
+            return _array_api.predict(self, X)
         eta = self.decision_function(X)
         return self.classes_[(eta > 0).astype(int)]

@@ -1,0 +1,104 @@
+"""scikit-learn's array-API conventions for :class:`LogisticRegression`.
+
+Used when ``sklearn.config_context(array_api_dispatch=True)`` is active and
+``X`` is an array of an array-API backend (CuPy; ``array_api_strict`` in the
+tests). As in scikit-learn's own array-API estimators, the data stay in their
+library and on their device: ``classes_``, ``coef_`` and ``intercept_`` are
+arrays of that library on ``X``'s device (``coef_`` and ``intercept_`` in
+float64), and ``decision_function``, ``predict``, ``predict_proba`` and
+``predict_log_proba`` return arrays there. ``results_`` (standard errors,
+summary, history) stays on the host: it is small and data-free. ``n_iter_``
+is a NumPy array, as it is host metadata.
+
+Without array-API dispatch, scikit-learn's convention applies: inputs are
+converted to NumPy (which CuPy refuses, with a ``TypeError``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn import get_config
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _kernels
+from ._namespace import device_of, namespace_of
+from .api import logit
+from .backends import is_device_array
+from .design_array_api import check_same_place
+
+
+def dispatches(X: Any) -> bool:
+    """Whether the estimator should keep ``X`` in its own library and device."""
+    return bool(get_config().get("array_api_dispatch")) and is_device_array(X)
+
+
+def _validated(estimator, X, **kwargs):
+    xp = namespace_of(X)
+    return xp, validate_data(estimator, X, dtype=[xp.float64, xp.float32], **kwargs)
+
+
+def fit(estimator, X, y, sample_weight=None, groups=None):
+    """The body of ``LogisticRegression.fit`` for array-API input."""
+    xp = check_same_place(X=X, y=y, sample_weight=sample_weight)
+    X, y = validate_data(estimator, X, y, dtype=[xp.float64, xp.float32])
+    check_classification_targets(y)
+    classes, y_index = xp.unique_inverse(y)
+    if classes.shape[0] > 2:
+        raise ValueError(
+            "Only binary classification is supported for now (multinomial "
+            f"is planned); y has {classes.shape[0]} classes."
+        )
+    if classes.shape[0] < 2:
+        raise ValueError("y has only one class: at least two are needed")
+    estimator.classes_ = classes
+    estimator.results_ = logit(
+        X,
+        y_index,
+        weights=sample_weight,
+        fit_intercept=estimator.fit_intercept,
+        penalty=estimator.penalty,
+        alpha=estimator.alpha,
+        tol=estimator.tol,
+        max_iter=estimator.max_iter,
+        drop_collinear=estimator.drop_collinear,
+        feature_names=getattr(estimator, "feature_names_in_", None),
+        cov_type=estimator.cov_type,
+        groups=groups,
+    )
+    res = estimator.results_
+    device = device_of(X)
+    coef = res._feature_coef().reshape(1, -1)
+    estimator.coef_ = xp.asarray(coef, dtype=xp.float64, device=device)
+    intercept = [res.coef[0] if estimator.fit_intercept else 0.0]
+    estimator.intercept_ = xp.asarray(intercept, dtype=xp.float64, device=device)
+    estimator.n_iter_ = np.array([res.n_iter])
+    return estimator
+
+
+def decision_function(estimator, X):
+    check_is_fitted(estimator)
+    xp, X = _validated(estimator, X, reset=False)
+    coef = xp.astype(estimator.coef_[0, :], xp.float64)
+    return xp.astype(X, xp.float64) @ coef + estimator.intercept_[0]
+
+
+def predict_proba(estimator, X):
+    eta = decision_function(estimator, X)
+    xp = namespace_of(eta)
+    return xp.stack([_kernels.expit(xp, -eta), _kernels.expit(xp, eta)], axis=1)
+
+
+def predict_log_proba(estimator, X):
+    eta = decision_function(estimator, X)
+    xp = namespace_of(eta)
+    log_p = [-_kernels.log1pexp(xp, eta), -_kernels.log1pexp(xp, -eta)]
+    return xp.stack(log_p, axis=1)
+
+
+def predict(estimator, X):
+    eta = decision_function(estimator, X)
+    xp = namespace_of(eta)
+    return xp.take(estimator.classes_, xp.astype(eta > 0, xp.int64))
