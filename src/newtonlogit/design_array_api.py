@@ -141,7 +141,8 @@ def array_api_response(xp, y: Any, n: int):
             raise DataError(f"y has a non-finite value ({float(y[row])}) at row {row}")
     classes = xp.unique_values(y)
     if classes.shape[0] != 2:
-        shown = ", ".join(repr(c) for c in to_numpy(classes[:5]).tolist())
+        first = classes[: min(5, classes.shape[0])]
+        shown = ", ".join(repr(c) for c in to_numpy(first).tolist())
         more = ", ..." if classes.shape[0] > 5 else ""
         raise DataError(
             "y must have exactly two classes for binary logistic regression; "

@@ -5,10 +5,10 @@ Used when ``sklearn.config_context(array_api_dispatch=True)`` is active and
 tests). As in scikit-learn's own array-API estimators, the data stay in their
 library and on their device: ``classes_``, ``coef_`` and ``intercept_`` are
 arrays of that library on ``X``'s device (``coef_`` and ``intercept_`` in
-float64), and ``decision_function``, ``predict``, ``predict_proba`` and
-``predict_log_proba`` return arrays there. ``results_`` (standard errors,
-summary, history) stays on the host: it is small and data-free. ``n_iter_``
-is a NumPy array, as it is host metadata.
+float64), as is ``n_iter_``, and ``decision_function``, ``predict``,
+``predict_proba`` and ``predict_log_proba`` return arrays there.
+``results_`` (standard errors, summary, history) stays on the host: it is
+small and data-free.
 
 Without array-API dispatch, scikit-learn's convention applies: inputs are
 converted to NumPy (which CuPy refuses, with a ``TypeError``).
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from sklearn import get_config
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -74,7 +73,7 @@ def fit(estimator, X, y, sample_weight=None, groups=None):
     estimator.coef_ = xp.asarray(coef, dtype=xp.float64, device=device)
     intercept = [res.coef[0] if estimator.fit_intercept else 0.0]
     estimator.intercept_ = xp.asarray(intercept, dtype=xp.float64, device=device)
-    estimator.n_iter_ = np.array([res.n_iter])
+    estimator.n_iter_ = xp.asarray([res.n_iter], device=device)
     return estimator
 
 
