@@ -66,6 +66,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
+        tags.array_api_support = True  # see newtonlogit.estimator_array_api
         return tags
 
     def fit(self, X, y, sample_weight=None, groups=None):
