@@ -45,6 +45,7 @@ import numpy as np  # noqa: E402
 START = time.perf_counter()
 LINES: list[str] = []
 SUMMARY: dict[str, object] = {}
+BREAKDOWN: list[str] = []
 
 
 def emit(line: str = "") -> None:
@@ -305,6 +306,12 @@ def timings(dev: Device, args) -> None:
             )
             del Xp
             dev.free()
+    if BREAKDOWN:
+        emit("\n### Pieces of one pass over X (well-scaled data, same blocks)\n")
+        emit("| dtype | piece | time (ms) |")
+        emit("| --- | --- | --- |")
+        for line in BREAKDOWN:
+            emit(line)
 
 
 def one_problem(dev, args, X, y, problem, dtype) -> None:
@@ -312,7 +319,8 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
 
     Xa, ya = dev.to_api(X), dev.to_api(y)
     nl.logit(Xa[:20000, ...], ya[:20000])  # warm-up: compiles the device kernels
-    res, t_nl = timed(dev, nl.logit, Xa, ya)
+    with count_passes() as passes:
+        res, t_nl = timed(dev, nl.logit, Xa, ya)
     t_gram = _gram_pass_time(dev, Xa)
     floor = res.n_iter * t_gram
     t_pass = _newton_pass_time(dev, Xa, ya, res.coef)
@@ -330,12 +338,23 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
     row(
         "newtonlogit GPU",
         t_nl,
-        res.n_iter,
+        f"{res.n_iter} ({passes['newton_sums']} full + {passes['loglik']} "
+        "line-search passes)",
         f"final decrement {res.history['decrement'].iloc[-1]:.1e}",
     )
     row("floor (iter x Gram pass)", floor, f"{res.n_iter} x {t_gram:.4f} s", "")
     row("one newton_sums pass", t_pass, 1, f"pass / Gram pass = {t_pass / t_gram:.2f}")
     save()
+    if problem == "well-scaled":
+        run_part(
+            f"pass breakdown {key}",
+            args.budget,
+            pass_breakdown,
+            dev,
+            Xa,
+            res.coef,
+            dtype,
+        )
     cpu = run_part(f"NumPy backend {key}", args.budget, _numpy_fit, dev, args, X, y)
     if cpu is not None:
         row(
@@ -358,6 +377,68 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
             f"{it_sk}{capped}",
             f"{rel_err(coef, res.coef):.1e}",
         )
+
+
+class count_passes:
+    """Counts the backend's passes over X by kernel, while active."""
+
+    def __enter__(self):
+        import collections
+
+        from newtonlogit.backends.array_api import ArrayAPIBackend
+
+        self.counts, self.cls = collections.Counter(), ArrayAPIBackend
+        self.original = original = ArrayAPIBackend.map_sum
+        counts = self.counts
+
+        def counting(backend, kernel, *args):
+            counts[kernel.__name__] += 1
+            return original(backend, kernel, *args)
+
+        ArrayAPIBackend.map_sum = counting
+        return self.counts
+
+    def __exit__(self, *exc):
+        self.cls.map_sum = self.original
+
+
+def pass_breakdown(dev, Xa, beta, dtype) -> None:
+    """Chunked timings of the pieces of one Newton pass (block rows as the backend)."""
+    from newtonlogit.backends import backend_for
+
+    xp, n, p = _namespace(Xa), Xa.shape[0], Xa.shape[1]
+    rows = max(256, backend_for(Xa).block_bytes // (8 * p))
+    b = xp.asarray(beta[1:], device=Xa.device)
+    blocks = [Xa[s : min(s + rows, n), ...] for s in range(0, n, rows)]
+
+    def up(B):
+        return B if B.dtype == xp.float64 else xp.astype(B, xp.float64)
+
+    def v_of(B):
+        return xp.ones((B.shape[0],), dtype=xp.float64, device=Xa.device) * 0.2
+
+    pieces = {
+        "upcast block to float64": lambda: [up(B) for B in blocks],
+        "eta = X @ b": lambda: [up(B) @ b for B in blocks],
+        "r @ X (score, one gemv)": lambda: [v_of(B) @ up(B) for B in blocks],
+        "[r, v]^T X (score + intercept row, one gemm)": lambda: [
+            xp.stack([v_of(B), v_of(B)]) @ up(B) for B in blocks
+        ],
+        "Z = sqrt(v) X": lambda: [up(B) * xp.sqrt(v_of(B))[:, None] for B in blocks],
+        "Z^T Z (gemm, float64)": lambda: [up(B).T @ up(B) for B in blocks],
+    }
+    if dtype == "float32":
+        pieces["X^T X in float32 (sgemm)"] = lambda: [B.T @ B for B in blocks]
+    if not dev.dry_run:
+        from cupy import cublas
+
+        pieces["Z^T Z (cuBLAS syrk, float64)"] = lambda: [
+            cublas.syrk("T", up(B)) for B in blocks
+        ]
+    for name, fn in pieces.items():
+        fn()
+        t = statistics.median(timed(dev, fn)[1] for _ in range(3))
+        BREAKDOWN.append(f"| {dtype} | {name} | {1e3 * t:.2f} |")
 
 
 def _gram_pass_time(dev, Xa) -> float:
