@@ -219,6 +219,17 @@ def test_predict_stays_on_device(lib):
         np.testing.assert_allclose(to_numpy(got), want, rtol=1e-6)
 
 
+def test_constrained_refit_runs_on_device(lib):
+    """Profile likelihoods and LR tests refit through the same backend."""
+    X, y, _ = make_logit_data(n=300, p=3, seed=13)
+    res, ref = nl.logit(lib(X), lib(y)), nl.logit(X, y)
+    got = res.refit.fit_with_fixed({1: 0.25})
+    want = ref.refit.fit_with_fixed({1: 0.25})
+    np.testing.assert_allclose(got.beta, want.beta, rtol=1e-10)
+    assert got.evaluation.value == pytest.approx(want.evaluation.value, rel=1e-12)
+    assert res.refit.value(res.coef) == pytest.approx(res.loglik, rel=1e-12)
+
+
 # -- bad input ---------------------------------------------------------------------
 
 
@@ -320,6 +331,12 @@ def test_estimator_follows_sklearn_array_api_conventions():
         with sklearn.config_context(array_api_dispatch=True):
             clf = nl.LogisticRegression().fit(Xd, yd)
             pred = clf.predict(Xd)
+            try:
+                nl.LogisticRegression().fit(Xd, (y == "yes") * 1)
+            except ValueError as exc:
+                assert "y is numpy.ndarray but X is" in str(exc), exc
+            else:
+                raise AssertionError("mixed inputs were accepted")
         print(type(clf.coef_).__name__, clf.coef_.device, pred.device,
               sorted(set(np.asarray(pred.to_device(xp.Device("CPU_DEVICE"))).tolist())),
               type(clf.results_.params).__name__)
