@@ -314,7 +314,9 @@ def test_estimator_follows_sklearn_array_api_conventions():
         import warnings
         warnings.simplefilter("ignore")
         import array_api_strict as xp, numpy as np, sklearn
-        from sklearn.utils.estimator_checks import check_array_api_input
+        from sklearn.utils.estimator_checks import (
+            check_array_api_input, check_array_api_same_namespace
+        )
         import newtonlogit as nl
         for device in ("CPU_DEVICE", "device1"):
             for dtype in ("float64", "float32"):
@@ -323,6 +325,10 @@ def test_estimator_follows_sklearn_array_api_conventions():
                     "array_api_strict", device_name=device, dtype_name=dtype,
                     check_values=True, check_sample_weight=True,
                 )
+            check_array_api_same_namespace(
+                "LogisticRegression", nl.LogisticRegression(), "array_api_strict",
+                device_name=device,
+            )
         rng = np.random.default_rng(0)
         X = rng.normal(size=(200, 3))
         y = np.where(X[:, 0] + rng.normal(size=200) > 0, "yes", "no")

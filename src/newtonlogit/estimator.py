@@ -120,21 +120,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """The linear predictor (log-odds of ``classes_[1]``)."""
-        if _array_api.dispatches(X):
+        if _array_api.dispatches(X, self):
             return _array_api.decision_function(self, X)
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return X @ self.coef_[0].astype(X.dtype) + self.intercept_[0]
 
     def predict_proba(self, X):
-        if _array_api.dispatches(X):
+        if _array_api.dispatches(X, self):
             return _array_api.predict_proba(self, X)
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
         p = _kernels.expit(np, eta)
         return np.column_stack([_kernels.expit(np, -eta), p])
 
     def predict_log_proba(self, X):
-        if _array_api.dispatches(X):
+        if _array_api.dispatches(X, self):
             return _array_api.predict_log_proba(self, X)
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
         return np.column_stack(
@@ -142,7 +142,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         )
 
     def predict(self, X):
-        if _array_api.dispatches(X):
+        if _array_api.dispatches(X, self):
             return _array_api.predict(self, X)
         eta = self.decision_function(X)
         return self.classes_[(eta > 0).astype(int)]

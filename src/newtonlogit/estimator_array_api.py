@@ -29,14 +29,31 @@ from .backends import is_device_array
 from .design_array_api import check_same_place
 
 
-def dispatches(X: Any) -> bool:
-    """Whether the estimator should keep ``X`` in its own library and device."""
-    return bool(get_config().get("array_api_dispatch")) and is_device_array(X)
+def dispatches(X: Any, estimator=None) -> bool:
+    """Whether to keep ``X`` (or the fitted model) in its own library and device.
+
+    With ``estimator``, also true for a model fitted on device arrays, so that
+    predicting from other arrays is refused (as scikit-learn does) rather than
+    silently mixed.
+    """
+    if not get_config().get("array_api_dispatch"):
+        return False
+    fitted = getattr(estimator, "coef_", None)
+    return is_device_array(X) or is_device_array(fitted)
 
 
-def _validated(estimator, X, **kwargs):
+def _validated(estimator, X, method: str):
+    """``X`` checked against the fitted attributes' namespace and device."""
+    try:
+        check_same_place(X=X, coef_=estimator.coef_)
+    except ValueError as exc:
+        raise ValueError(
+            f"{type(estimator).__name__}.{method}() must use the same namespace "
+            f"and device as fit: {exc}"
+        ) from None
     xp = namespace_of(X)
-    return xp, validate_data(estimator, X, dtype=[xp.float64, xp.float32], **kwargs)
+    X = validate_data(estimator, X, reset=False, dtype=[xp.float64, xp.float32])
+    return xp, X
 
 
 def fit(estimator, X, y, sample_weight=None, groups=None):
@@ -77,27 +94,27 @@ def fit(estimator, X, y, sample_weight=None, groups=None):
     return estimator
 
 
-def decision_function(estimator, X):
+def decision_function(estimator, X, method: str = "decision_function"):
     check_is_fitted(estimator)
-    xp, X = _validated(estimator, X, reset=False)
+    xp, X = _validated(estimator, X, method)
     coef = xp.astype(estimator.coef_[0, :], xp.float64)
     return xp.astype(X, xp.float64) @ coef + estimator.intercept_[0]
 
 
 def predict_proba(estimator, X):
-    eta = decision_function(estimator, X)
+    eta = decision_function(estimator, X, "predict_proba")
     xp = namespace_of(eta)
     return xp.stack([_kernels.expit(xp, -eta), _kernels.expit(xp, eta)], axis=1)
 
 
 def predict_log_proba(estimator, X):
-    eta = decision_function(estimator, X)
+    eta = decision_function(estimator, X, "predict_log_proba")
     xp = namespace_of(eta)
     log_p = [-_kernels.log1pexp(xp, eta), -_kernels.log1pexp(xp, -eta)]
     return xp.stack(log_p, axis=1)
 
 
 def predict(estimator, X):
-    eta = decision_function(estimator, X)
+    eta = decision_function(estimator, X, "predict")
     xp = namespace_of(eta)
     return xp.take(estimator.classes_, xp.astype(eta > 0, xp.int64))
