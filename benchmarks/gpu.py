@@ -34,6 +34,7 @@ import os
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import argparse  # noqa: E402
+import signal  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -46,6 +47,7 @@ START = time.perf_counter()
 LINES: list[str] = []
 SUMMARY: dict[str, object] = {}
 BREAKDOWN: list[str] = []
+OUT_OF_TIME: list[bool] = []  # set by the hard-limit alarm
 
 
 def emit(line: str = "") -> None:
@@ -60,20 +62,33 @@ def save() -> None:
             fh.write("\n".join(LINES) + "\n")
 
 
+def _out_of_time(signum, frame):
+    OUT_OF_TIME.append(True)
+    raise TimeoutError("hard time limit reached; the remaining parts are skipped")
+
+
 def elapsed() -> float:
-    return time.perf_counter() - START
+    return float("inf") if OUT_OF_TIME else time.perf_counter() - START
 
 
-def run_part(name: str, budget: float, fn, *args):
-    """Run one part; an exception is reported, never fatal."""
+def run_part(name: str, budget: float, fn, *args, in_table: bool = False):
+    """Run one part; an exception is reported (as a table row inside a table),
+    never fatal."""
     if elapsed() > budget:
-        emit(f"\n- **{name}: skipped**, time budget of {budget:.0f} s used up")
+        if in_table:
+            emit(f"| {name}: skipped, time budget used | | | | | | | |")
+        else:
+            emit(f"\n- **{name}: skipped**, time budget of {budget:.0f} s used up")
         save()
         return None
     try:
         return fn(*args)
     except Exception as exc:  # noqa: BLE001 - report and go on
-        emit(f"\n- **{name} failed**: `{type(exc).__name__}: {exc}`")
+        message = f"{type(exc).__name__}: {exc}".replace("|", "/").replace("\n", " ")
+        if in_table:
+            emit(f"| {name}: **failed** | `{message[:300]}` | | | | | | |")
+        else:
+            emit(f"\n- **{name} failed**: `{message}`")
         traceback.print_exc(file=sys.stderr)
         return None
     finally:
@@ -303,6 +318,7 @@ def timings(dev: Device, args) -> None:
                 y,
                 problem,
                 dtype,
+                in_table=True,
             )
             del Xp
             dev.free()
@@ -354,8 +370,11 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
             Xa,
             res.coef,
             dtype,
+            in_table=True,
         )
-    cpu = run_part(f"NumPy backend {key}", args.budget, _numpy_fit, dev, args, X, y)
+    cpu = run_part(
+        f"NumPy backend {key}", args.budget, _numpy_fit, dev, args, X, y, in_table=True
+    )
     if cpu is not None:
         row(
             f"NumPy backend, host CPUs ({cpu[2]:,} rows)",
@@ -365,7 +384,9 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
             "~",
         )
     save()
-    sk = run_part(f"scikit-learn {key}", args.budget, _sklearn_fit, dev, args, X, y)
+    sk = run_part(
+        f"scikit-learn {key}", args.budget, _sklearn_fit, dev, args, X, y, in_table=True
+    )
     if sk is not None:
         t_sk, it_sk, coef = sk
         capped = " (hit max_iter)" if it_sk >= args.sklearn_max_iter else ""
@@ -583,7 +604,7 @@ def verdict(args) -> None:
             line += f"; sklearn lbfgs / newtonlogit = {s['sklearn'] / s['nl']:.2f} (target >= 1 well-scaled), sklearn coef error {s['sklearn_err']:.1e}"
         emit(line)
     emit(f"- correctness checks all passed: {SUMMARY.get('correctness', 'not run')}")
-    emit(f"- total wall time of this script: {elapsed():.0f} s")
+    emit(f"- total wall time of this script: {time.perf_counter() - START:.0f} s")
 
 
 def main(argv=None) -> int:
@@ -599,9 +620,15 @@ def main(argv=None) -> int:
     parser.add_argument("--sklearn-max-iter", type=int, default=1000)
     parser.add_argument("--sklearn-lib", choices=["torch", "cupy"], default="torch")
     parser.add_argument(
+        "--hard-limit",
+        type=float,
+        default=225.0,
+        help="seconds after which the running part is interrupted",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
-        default=200.0,
+        default=170.0,
         help="seconds after which parts are skipped",
     )
     args = parser.parse_args(argv)
@@ -611,6 +638,8 @@ def main(argv=None) -> int:
             min(args.p, 8),
             min(args.cpu_rows, 10_000),
         )
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(int(args.hard_limit))
     import scipy
     import sklearn
 
@@ -626,8 +655,9 @@ def main(argv=None) -> int:
     )
     n_check = 3_000 if args.cpu_dry_run else 200_000
     run_part("correctness", args.budget, correctness, dev, n_check, min(args.p, 20))
-    run_part("timings", args.budget, timings, dev, args)
     run_part("solve timing", args.budget, solve_timing, dev, args.p)
+    run_part("timings", args.budget, timings, dev, args)
+    signal.alarm(0)
     verdict(args)
     save()
     return 0
