@@ -9,10 +9,12 @@ flat float64 buffer.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .._kernels import Block
-from .._namespace import namespace_of, to_numpy
+from .._namespace import device_of, namespace_of, to_numpy
 
 
 class ArrayAPIBackend:
@@ -42,6 +44,28 @@ class ArrayAPIBackend:
                 None if d.weights is None else d.weights[rows],
                 None if d.offset is None else d.offset[rows],
             )
+
+    def subsample(self, rows: np.ndarray):
+        """A backend of the same kind over a copy of the given rows only.
+
+        The rows are gathered on the data's device (``take``); used for warm
+        starts on a small random subsample.
+        """
+        xp, d = self.xp, self.design
+        index = xp.asarray(np.asarray(rows, dtype=np.int64), device=device_of(d.X))
+
+        def take(a):
+            return None if a is None else xp.take(a, index, axis=0)
+
+        sub = replace(
+            d,
+            X=take(d.X),
+            y=take(d.y),
+            trials=take(d.trials),
+            weights=take(d.weights),
+            offset=take(d.offset),
+        )
+        return type(self)(sub, block_rows=self.block_rows)
 
     def map_sum(self, kernel, *args):
         """Sum of ``kernel(xp, block, *args)`` over all row blocks, on the host.
