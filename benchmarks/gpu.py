@@ -335,7 +335,7 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
 
     Xa, ya = dev.to_api(X), dev.to_api(y)
     nl.logit(Xa[:20000, ...], ya[:20000])  # warm-up: compiles the device kernels
-    with count_passes() as passes:
+    with count_passes(Xa.shape[0]) as passes:
         res, t_nl = timed(dev, nl.logit, Xa, ya)
     t_gram = _gram_pass_time(dev, Xa)
     floor = res.n_iter * t_gram
@@ -354,8 +354,8 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
     row(
         "newtonlogit GPU",
         t_nl,
-        f"{res.n_iter} ({passes['newton_sums']} full + {passes['loglik']} "
-        "line-search passes)",
+        f"{res.n_iter} (passes over X: {passes['newton_sums']} full, "
+        f"{passes['loglik']} line-search; {passes['subsample']} on a subsample)",
         f"final decrement {res.history['decrement'].iloc[-1]:.1e}",
     )
     row("floor (iter x Gram pass)", floor, f"{res.n_iter} x {t_gram:.4f} s", "")
@@ -423,7 +423,11 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
 
 
 class count_passes:
-    """Counts the backend's passes over X by kernel, while active."""
+    """Counts the backend's passes over all n rows by kernel, and the passes
+    over fewer rows (a warm start's subsample), while active."""
+
+    def __init__(self, n_rows: int):
+        self.n_rows = n_rows
 
     def __enter__(self):
         import collections
@@ -432,10 +436,11 @@ class count_passes:
 
         self.counts, self.cls = collections.Counter(), ArrayAPIBackend
         self.original = original = ArrayAPIBackend.map_sum
-        counts = self.counts
+        counts, n_rows = self.counts, self.n_rows
 
         def counting(backend, kernel, *args):
-            counts[kernel.__name__] += 1
+            full = backend.n_rows == n_rows
+            counts[kernel.__name__ if full else "subsample"] += 1
             return original(backend, kernel, *args)
 
         ArrayAPIBackend.map_sum = counting
