@@ -43,6 +43,13 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+try:
+    import newtonlogit  # noqa: F401
+except ImportError:  # not installed (pip without network): use this checkout
+    sys.path.insert(
+        0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+    )
+
 START = time.perf_counter()
 LINES: list[str] = []
 SUMMARY: dict[str, object] = {}
@@ -729,6 +736,7 @@ def main(argv=None) -> int:
     if dev is None:
         return 1
     emit(f"- device: {dev.name}")
+    emit(f"- newtonlogit from {os.path.dirname(nl.__file__)}")
     emit(
         f"- newtonlogit {nl.__version__}, NumPy {np.__version__}, SciPy {scipy.__version__}, scikit-learn {sklearn.__version__}, CPUs {os.cpu_count()}"
     )

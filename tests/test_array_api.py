@@ -175,6 +175,28 @@ def test_importing_and_numpy_fits_leave_cupy_unimported():
     assert out.stdout.strip() == "[]"
 
 
+def test_works_with_scikit_learns_copy_of_array_api_compat():
+    """Without the array-api-compat package (e.g. installed with --no-deps),
+    scikit-learn's vendored copy is used."""
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["array_api_compat"] = None  # makes the import fail
+        import array_api_strict as xp, numpy as np
+        import newtonlogit as nl
+        from newtonlogit._namespace import compat
+        X = np.random.default_rng(0).normal(size=(200, 2))
+        y = (X[:, 0] + np.random.default_rng(1).normal(size=200) > 0) * 1.0
+        res = nl.logit(xp.asarray(X), xp.asarray(y))
+        np.testing.assert_allclose(res.params, nl.logit(X, y).params, rtol=1e-12)
+        print(compat.__name__)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "sklearn.externals.array_api_compat"
+
+
 # -- fits --------------------------------------------------------------------------
 
 
