@@ -93,7 +93,7 @@ class _Design:
     """Just the parts of a Design that a backend reads."""
 
     def __init__(self, block):
-        self.X, self.y, self.trials, self.weights, self.offset = block
+        self.X, self.y, self.trials, self.weights, self.offset, self.groups = block
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -267,6 +267,36 @@ def test_constrained_refit_runs_on_device(lib):
     np.testing.assert_allclose(got.beta, want.beta, rtol=1e-10)
     assert got.evaluation.value == pytest.approx(want.evaluation.value, rel=1e-12)
     assert res.refit.value(res.coef) == pytest.approx(res.loglik, rel=1e-12)
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "HC3"])
+def test_inference_on_device_matches_numpy(lib, cov_type):
+    """Fit-time statistics, robust covariance and profile limits all run
+    through the same kernels on the device."""
+    X, y, _ = make_logit_data(n=300, p=3, seed=15)
+    res, ref = (
+        nl.logit(lib(X), lib(y), cov_type=cov_type),
+        nl.logit(X, y, cov_type=cov_type),
+    )
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-10)
+    assert res.deviance == pytest.approx(ref.deviance, rel=1e-12)
+    assert res.null_deviance == pytest.approx(ref.null_deviance, rel=1e-12)
+    np.testing.assert_allclose(
+        res.marginal_effects(), ref.marginal_effects(), rtol=1e-9
+    )
+    if cov_type == "nonrobust":
+        np.testing.assert_allclose(
+            res.conf_int(method="profile"), ref.conf_int(method="profile"), rtol=1e-8
+        )
+    table = res.predict(lib(X[:7]), interval=True)
+    np.testing.assert_allclose(table, ref.predict(X[:7], interval=True), rtol=1e-10)
+    assert "Log-likelihood" in str(res.summary())
+
+
+def test_cluster_covariance_on_device_is_refused_clearly(lib):
+    X, y, _ = make_logit_data(n=60, p=2, seed=16)
+    with pytest.raises(ValueError, match="cov_type='cluster' is not available"):
+        nl.logit(lib(X), lib(y), cov_type="cluster", groups=np.arange(60) % 6)
 
 
 # -- bad input ---------------------------------------------------------------------

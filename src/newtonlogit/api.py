@@ -12,7 +12,7 @@ from scipy import linalg
 from scipy.special import logit as _logit
 
 from ._namespace import namespace_of
-from .backends import backend_for
+from .backends import backend_for, is_device_array
 from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
 from .exceptions import CollinearityError, CollinearityWarning, ConvergenceWarning
@@ -100,6 +100,12 @@ def logit(
     )
     n_groups = 0
     if groups is not None:
+        if is_device_array(design.X):
+            raise ValueError(
+                "cov_type='cluster' is not available for CuPy (array-API) data yet: "
+                "its per-cluster sums need bincount, which the array API lacks; "
+                "use cov_type='HC0'..'HC3' or NumPy data"
+            )
         codes, n_groups = group_codes(groups, design.n_rows)
         design = replace(design, groups=codes)
     backend = backend_for(design.X)(design)

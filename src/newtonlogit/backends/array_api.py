@@ -43,6 +43,7 @@ class ArrayAPIBackend:
                 None if d.trials is None else d.trials[rows],
                 None if d.weights is None else d.weights[rows],
                 None if d.offset is None else d.offset[rows],
+                None if d.groups is None else d.groups[rows],
             )
 
     def subsample(self, rows: np.ndarray):
@@ -64,6 +65,7 @@ class ArrayAPIBackend:
             trials=take(d.trials),
             weights=take(d.weights),
             offset=take(d.offset),
+            groups=take(d.groups),
         )
         return type(self)(sub, block_rows=self.block_rows)
 
