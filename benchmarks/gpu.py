@@ -394,8 +394,9 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
     row(
         "newtonlogit GPU",
         t_nl,
-        f"{res.n_iter} (passes over X: {passes['newton_sums']} full, "
-        f"{passes['loglik']} line-search; {passes['subsample']} on a subsample)",
+        f"{res.n_iter} (passes: "
+        + ", ".join(f"{name} {count}" for name, count in sorted(passes.items()))
+        + ")",
         f"final decrement {res.history['decrement'].iloc[-1]:.1e}",
     )
     row("floor (iter x Gram pass)", floor, f"{res.n_iter} x {t_gram:.4f} s", "")
