@@ -17,6 +17,7 @@ from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
 from .exceptions import CollinearityError, CollinearityWarning, ConvergenceWarning
 from .fitstats import fit_statistics
+from .formula import resolve_inputs
 from .newton import NewtonResult, newton
 from .objective import LogLikelihood, Restricted, Ridge, aliased_columns
 from .refit import Refitter
@@ -27,8 +28,10 @@ PENALTIES = (None, "l2")
 
 def logit(
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
+    data: Any = None,
+    missing: str = "raise",
     weights: Any = None,
     offset: Any = None,
     fit_intercept: bool = True,
@@ -47,15 +50,26 @@ def logit(
 
     Parameters
     ----------
-    X : array-like or DataFrame, shape (n, p)
+    X : array-like or DataFrame, shape (n, p), or str
         Features; the intercept is added by ``fit_intercept``, never as a column.
-    y : array-like
+        Any DataFrame narwhals knows (pandas, polars, ...) gives its column
+        names to the coefficients. A string is a formula (formulaic), e.g.
+        ``"admit ~ gre + gpa + C(rank)"`` or ``"cbind(s, f) ~ x"``, evaluated
+        on ``data``; see :mod:`newtonlogit.formula`.
+    y : array-like or Series
         0/1, bool or two distinct labels (the larger is the event), or a
-        two-column array of (successes, failures) counts per row.
+        two-column array of (successes, failures) counts per row. Omitted
+        with a formula.
+    data : DataFrame, optional
+        The data a formula is evaluated on.
+    missing : {"raise", "drop"}
+        Rows with missing values (NaN/null) are refused with a message that
+        counts them and names the columns, or dropped (``res.n_dropped``).
     weights : array-like, optional
         Frequency weights: a weighted fit equals the fit on repeated rows.
+        With a formula, also the name of a column of ``data``.
     offset : array-like, optional
-        Added to the linear predictor.
+        Added to the linear predictor (with a formula, also a column name).
     penalty : {None, "l2"}
         ``"l2"`` maximizes ``loglik - alpha / 2 * ||b||^2`` (intercept unpenalized).
     tol, max_iter : float, int
@@ -90,14 +104,25 @@ def logit(
     if not tol > 0 or max_iter < 0:
         raise ValueError("tol must be positive and max_iter non-negative")
     check_cov_type(cov_type, groups)
-    design = make_design(
+    inputs = resolve_inputs(
         X,
         y,
+        data=data,
         weights=weights,
         offset=offset,
+        missing=missing,
         fit_intercept=fit_intercept,
         feature_names=feature_names,
     )
+    design = make_design(
+        inputs.X,
+        inputs.y,
+        weights=inputs.weights,
+        offset=inputs.offset,
+        fit_intercept=inputs.fit_intercept,
+        feature_names=inputs.feature_names,
+    )
+    fit_intercept = design.fit_intercept
     n_groups = 0
     if groups is not None:
         if is_device_array(design.X):
@@ -148,7 +173,7 @@ def logit(
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
     res = _results(design, fit, free, penalty, alpha, refit)
-    return replace(
+    res = replace(
         res,
         **fit_statistics(
             res,
@@ -161,6 +186,7 @@ def logit(
             start=float(_start(design, None)[0]),
         ),
     )
+    return inputs.attach(res)
 
 
 def _start(design: Design, start: Any) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln
@@ -47,8 +48,25 @@ class Design:
         return [INTERCEPT, *names] if self.fit_intercept else names
 
 
+def as_frame(obj: Any) -> nw.DataFrame | None:
+    """``obj`` as a narwhals DataFrame if it is one of the DataFrames narwhals
+    knows (pandas, polars, pyarrow, ...), else None. Imports no optional
+    library: narwhals only looks at what is already in ``sys.modules``."""
+    frame = nw.from_native(obj, eager_only=True, pass_through=True)
+    return frame if isinstance(frame, nw.DataFrame) else None
+
+
+def as_array(obj: Any) -> np.ndarray:
+    """A NumPy array from an array-like, a pandas/polars Series or DataFrame."""
+    wrapped = nw.from_native(obj, eager_only=True, allow_series=True, pass_through=True)
+    if isinstance(wrapped, (nw.DataFrame, nw.Series)):
+        return wrapped.to_numpy()
+    return np.asarray(obj)
+
+
 def feature_names_of(X: Any, n_features: int) -> tuple[str, ...]:
-    columns = getattr(X, "columns", None)
+    frame = as_frame(X)
+    columns = frame.columns if frame is not None else getattr(X, "columns", None)
     if columns is not None:
         return tuple(str(c) for c in columns)
     return tuple(f"x{j + 1}" for j in range(n_features))
@@ -76,14 +94,15 @@ def checked_names(
 
 def as_matrix(X: Any, name: str = "X") -> np.ndarray:
     """A 2-D float32/float64 array, without copying when ``X`` already is one."""
-    if isinstance(X, pd.DataFrame):
-        bad = [str(c) for c, t in X.dtypes.items() if not _is_numeric_dtype(t)]
+    frame = None if isinstance(X, np.ndarray) else as_frame(X)
+    if frame is not None:
+        bad = [str(c) for c, t in frame.schema.items() if not _is_numeric_dtype(t)]
         if bad:
             raise DataError(
                 f"{name} has non-numeric column(s) {bad}: encode them as numbers "
                 "first (or use a formula with C(...))"
             )
-        X = X.to_numpy()
+        X = frame.to_numpy()
     elif not isinstance(X, np.ndarray):
         X = np.asarray(X)
     if X.ndim == 1:
@@ -111,25 +130,77 @@ def as_matrix(X: Any, name: str = "X") -> np.ndarray:
 
 
 def _is_numeric_dtype(dtype) -> bool:
-    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+    return dtype.is_numeric() or dtype == nw.Boolean
 
 
 def check_finite_matrix(X: np.ndarray, names, what: str = "X") -> None:
-    """Raise naming the first row and column holding NaN or inf (blockwise)."""
+    """Raise naming the first row and column holding NaN or inf, and counting
+    the rows and naming the columns that hold any (blockwise)."""
+    first = None
+    n_bad, bad_columns = 0, np.zeros(X.shape[1], dtype=bool)
+    for start, block in _row_blocks(X):
+        if np.isfinite(block.sum()):
+            continue
+        bad = ~np.isfinite(block)
+        rows = bad.any(axis=1)
+        if rows.any() and first is None:
+            r, c = np.nonzero(bad)
+            first = (start + int(r[0]), int(c[0]))
+        n_bad += int(rows.sum())
+        bad_columns |= bad.any(axis=0)
+    if first is not None:
+        row, col = first
+        columns = [names[j] for j in np.flatnonzero(bad_columns)]
+        raise DataError(
+            f"{what} column {names[col]!r} has a non-finite value "
+            f"({X[row, col]}) at row {row}; {n_bad} row(s) in all have missing "
+            f"or non-finite values, in column(s) {columns}: impute or remove "
+            "them (missing='drop' drops rows with missing values)"
+        )
+
+
+def _row_blocks(X: np.ndarray):
     step = default_block_rows(X.shape[1])
     for start in range(0, X.shape[0], step):
-        block = X[start : start + step]
-        if not np.isfinite(block.sum()) and not np.isfinite(block).all():
-            rows, cols = np.nonzero(~np.isfinite(block))
-            row, col = start + int(rows[0]), int(cols[0])
-            raise DataError(
-                f"{what} column {names[col]!r} has a non-finite value "
-                f"({X[row, col]}) at row {row}: remove or impute missing values"
-            )
+        yield start, X[start : start + step]
+
+
+def drop_missing(X: Any, y: Any, weights: Any = None, offset: Any = None):
+    """Drop the rows where X, y, weights or offset hold a missing value (NaN
+    or null; infinities are not missing and are left for the checks to name).
+
+    Returns ``(X, y, weights, offset, feature_names, n_dropped)``: X as a
+    matrix. Nothing is copied when no row is missing.
+    """
+    matrix = as_matrix(X)
+    names = feature_names_of(X, matrix.shape[1])
+    keep = np.ones(matrix.shape[0], dtype=bool)
+    for start, block in _row_blocks(matrix):
+        keep[start : start + block.shape[0]] = ~np.isnan(block).any(axis=1)
+    y_arr = as_array(y)
+    keep &= ~_missing_rows(y_arr, matrix.shape[0], "y")
+    extras = []
+    for v, what in ((weights, "weights"), (offset, "offset")):
+        arr = None if v is None else as_array(v)
+        if arr is not None:
+            keep &= ~_missing_rows(arr, matrix.shape[0], what)
+        extras.append(arr)
+    n_dropped = int(keep.size - keep.sum())
+    if n_dropped == 0:
+        return matrix, y_arr, *extras, names, 0
+    subset = [None if a is None else a[keep] for a in extras]
+    return matrix[keep], y_arr[keep], *subset, names, n_dropped
+
+
+def _missing_rows(arr: np.ndarray, n: int, what: str) -> np.ndarray:
+    if arr.shape[0] != n:
+        raise DataError(f"{what} has {arr.shape[0]} rows but X has {n}")
+    missing = pd.isna(arr)
+    return missing.any(axis=1) if missing.ndim == 2 else missing
 
 
 def as_vector(v: Any, n: int, what: str) -> np.ndarray:
-    arr = np.asarray(v)
+    arr = as_array(v)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -151,9 +222,7 @@ def as_vector(v: Any, n: int, what: str) -> np.ndarray:
 
 def binary_response(y: Any, n: int):
     """Successes, trials and class labels from any of the accepted forms of y."""
-    if isinstance(y, pd.DataFrame):
-        y = y.to_numpy()
-    arr = np.asarray(y)
+    arr = as_array(y)
     if arr.ndim == 2 and arr.shape[1] == 2:
         return _counts_response(arr, n)
     if arr.ndim == 2 and arr.shape[1] == 1:

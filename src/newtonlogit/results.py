@@ -12,7 +12,7 @@ import pandas as pd
 from . import _kernels, inference
 from ._namespace import namespace_of, to_numpy
 from .backends import is_device_array
-from .design import INTERCEPT, as_matrix, as_vector, check_finite_matrix
+from .design import INTERCEPT, as_frame, as_matrix, as_vector, check_finite_matrix
 from .design_array_api import array_api_new_rows
 from .exceptions import DataError
 from .inference import TestResult
@@ -59,6 +59,10 @@ class LogitResults:
     margins: object | None = field(default=None, repr=False)  # fitstats.MarginSums
     # Notes the fitting code attaches for the summary (e.g. separation).
     fit_notes: tuple[str, ...] = ()
+    # A formula fit's encoding (newtonlogit.formula.FormulaSpec), re-applied to
+    # new data by predict; None for a matrix fit.
+    model_spec: object | None = field(default=None, repr=False)
+    n_dropped: int = 0  # rows dropped for missing values (missing="drop")
 
     def __post_init__(self):
         object.__setattr__(self, "coef", _frozen(self.coef))
@@ -257,8 +261,19 @@ class LogitResults:
         """``eta = b0 + X_new b + offset`` for new rows.
 
         CuPy rows give a CuPy result on their device (float64); the
-        coefficients themselves always stay on the host.
+        coefficients themselves always stay on the host. After a formula fit,
+        ``X_new`` is a DataFrame of raw columns and is encoded as the training
+        data was (same levels, same transforms).
         """
+        return self._linear_predictor(self._encode(X_new), offset)
+
+    def _encode(self, X_new: Any) -> Any:
+        """Raw rows through the formula of a formula fit; else unchanged."""
+        if self.model_spec is None:
+            return X_new
+        return self.model_spec.model_matrix(X_new)
+
+    def _linear_predictor(self, X_new: Any, offset: Any) -> np.ndarray:
         if is_device_array(X_new) or is_device_array(offset):
             xp, X, off = array_api_new_rows(X_new, offset, self.feature_names)
         else:
@@ -290,7 +305,8 @@ class LogitResults:
         ``interval=True`` the table is a host DataFrame, and the rows are
         copied to the host to make it.
         """
-        eta = self.linear_predictor(X_new, offset)
+        X_new = self._encode(X_new)
+        eta = self._linear_predictor(X_new, offset)
         on_host = isinstance(eta, np.ndarray)
         if not interval:
             return _kernels.expit(np if on_host else namespace_of(eta), eta)
@@ -322,13 +338,13 @@ class LogitResults:
 
 def _align_columns(X_new: Any, names: tuple[str, ...]) -> np.ndarray:
     """X_new as a matrix whose columns are the training columns, in order."""
-    columns = getattr(X_new, "columns", None)
-    if columns is not None:
-        by_name = {str(c): c for c in columns}
+    frame = as_frame(X_new)
+    if frame is not None:
+        by_name = {str(c): c for c in frame.columns}
         missing = [n for n in names if n not in by_name]
         if missing:
             raise DataError(f"X_new lacks the training column(s) {missing}")
-        X_new = X_new[[by_name[n] for n in names]]
+        X_new = frame.select(*[by_name[n] for n in names])
     X = as_matrix(X_new, "X_new")
     if X.shape[1] != len(names):
         raise DataError(
