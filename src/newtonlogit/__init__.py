@@ -8,7 +8,9 @@ from .exceptions import (
     CollinearityWarning,
     ConvergenceWarning,
     DataError,
+    ModelFileError,
 )
+from .modelfile import load
 from .results import LogitResults
 
 __all__ = [
@@ -18,6 +20,8 @@ __all__ = [
     "DataError",
     "LogisticRegression",
     "LogitResults",
+    "ModelFileError",
     "__version__",
+    "load",
     "logit",
 ]

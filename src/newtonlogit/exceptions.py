@@ -19,3 +19,7 @@ class ConvergenceWarning(UserWarning):
 
 class CollinearityWarning(UserWarning):
     """Aliased columns were dropped from the fit."""
+
+
+class ModelFileError(ValueError):
+    """A model file is malformed, truncated, of a newer schema or was edited."""

@@ -322,6 +322,14 @@ class LogitResults:
             eta, var, level, getattr(X_new, "index", None)
         )
 
+    # -- model files -------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the model to a JSON model file; read it back with
+        :func:`newtonlogit.load`. See :mod:`newtonlogit.modelfile`."""
+        from .modelfile import save
+
+        save(self, path)
+
     # -- display -----------------------------------------------------------
     def __repr__(self) -> str:
         table = pd.DataFrame(
