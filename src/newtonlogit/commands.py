@@ -1,0 +1,357 @@
+"""The ``fit``, ``predict`` and ``summary`` commands of the ``newtonlogit`` tool.
+
+:mod:`newtonlogit.cli` builds the parser and turns every ``ValueError`` and
+``OSError`` into one line on stderr and exit status 2; this module only reads,
+fits, writes. Data go through :mod:`newtonlogit.files` (CSV/Parquet, atomic
+output files); models through :mod:`newtonlogit.modelfile`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import re
+import sys
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .design import INTERCEPT, as_frame, as_matrix
+from .exceptions import DataError
+from .files import atomic_write, read_table, write_table
+from .modelfile import load
+from .results import LogitResults
+
+FORMATS = ("text", "markdown", "csv", "json")
+PLOT_KINDS = ("overview", "scurve", "convergence", "roc", "calibration", "forest")
+
+FIT_EXAMPLES = """examples:
+  newtonlogit fit admissions.csv --formula "admit ~ gre + gpa + C(rank)"
+  newtonlogit fit admissions.parquet --target admit --features gre,gpa --save m.json
+  cat data.csv | newtonlogit fit - --target y -v --format json
+  newtonlogit fit data.csv --formula "cbind(dead, alive) ~ dose" --plot fit.png"""
+PREDICT_EXAMPLES = """examples:
+  newtonlogit predict m.json new.csv -o predictions.csv
+  newtonlogit predict m.json new.parquet --key id --interval --threshold 0.3"""
+SUMMARY_EXAMPLES = """examples:
+  newtonlogit summary m.json
+  newtonlogit summary m.json --format markdown"""
+
+
+def add_commands(commands, parser_class) -> None:
+    """Register fit, predict and summary on an argparse subparsers object."""
+    formatter = argparse.RawDescriptionHelpFormatter
+    fit = commands.add_parser(
+        "fit",
+        help="fit a logistic regression to a CSV or Parquet file",
+        description="Fit a binary logistic regression by Newton-Raphson and print "
+        "its coefficients. DATA is a .csv or .parquet file, or - for CSV on "
+        "standard input. With --target, text columns among the features are "
+        "encoded as categories, as with a formula.",
+        epilog=FIT_EXAMPLES,
+        formatter_class=formatter,
+    )
+    fit.add_argument("data", metavar="DATA", help="CSV/Parquet file, or - (stdin)")
+    model = fit.add_mutually_exclusive_group(required=True)
+    model.add_argument("--formula", help='e.g. "y ~ x1 + C(group) + x1:x2"')
+    model.add_argument("--target", metavar="COL", help="the response column")
+    fit.add_argument(
+        "--features",
+        metavar="A,B,C",
+        help="predictor columns with --target (default: all other columns)",
+    )
+    fit.add_argument("--weights", metavar="COL", help="frequency-weight column")
+    fit.add_argument("--firth", action="store_true", help="Firth's penalized fit")
+    fit.add_argument(
+        "--cov-type", metavar="TYPE", help="covariance: nonrobust, HC0-HC3, ..."
+    )
+    fit.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="drop rows with missing values (default: refuse them)",
+    )
+    fit.add_argument("--save", metavar="MODEL.json", help="write a model file")
+    _add_format(fit)
+    fit.add_argument(
+        "-o", "--output", metavar="FILE", help="write the table here, not stdout"
+    )
+    fit.add_argument("--plot", metavar="FILE.png", help="write a figure as PNG")
+    fit.add_argument(
+        "--plot-kind",
+        choices=PLOT_KINDS,
+        default="overview",
+        help="which figure --plot writes (default: overview)",
+    )
+    fit.add_argument(
+        "--plot-x", metavar="COL", help="predictor of the scurve plot (default: first)"
+    )
+    fit.add_argument("--max-iter", type=int, default=100, help="most Newton steps")
+    fit.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print each Newton iteration (and read progress) to stderr",
+    )
+    fit.set_defaults(run=run_fit)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict probabilities for new data with a saved model",
+        description="Write the input's key columns plus probability, "
+        "predicted_class (and lower, upper with --interval) as CSV (to stdout, or "
+        "-o FILE.csv / FILE.parquet).",
+        epilog=PREDICT_EXAMPLES,
+        formatter_class=formatter,
+    )
+    predict.add_argument("model", metavar="MODEL.json")
+    predict.add_argument("data", metavar="DATA", help="CSV/Parquet file, or - (stdin)")
+    predict.add_argument("-o", "--output", metavar="OUT", help="output file")
+    predict.add_argument(
+        "--key",
+        metavar="A,B",
+        help="input columns to copy to the output (default: all of them)",
+    )
+    predict.add_argument(
+        "--interval", action="store_true", help="add a Wald interval: lower, upper"
+    )
+    predict.add_argument("--level", type=float, default=0.95, help="interval level")
+    predict.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="predicted_class is the event when probability >= this (default 0.5)",
+    )
+    predict.set_defaults(run=run_predict)
+
+    summary = commands.add_parser(
+        "summary",
+        help="print the summary of a saved model",
+        description="Print the coefficient table of a model file.",
+        epilog=SUMMARY_EXAMPLES,
+        formatter_class=formatter,
+    )
+    summary.add_argument("model", metavar="MODEL.json")
+    _add_format(summary)
+    summary.set_defaults(run=run_summary)
+
+
+def _add_format(parser) -> None:
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format"
+    )
+
+
+# -- fit -----------------------------------------------------------------------
+def run_fit(args: argparse.Namespace) -> None:
+    progress = _stderr_line if args.verbose or sys.stderr.isatty() else None
+    frame = read_table(args.data, progress)
+    formula = args.formula or _formula_of(frame, args.target, args.features)
+    if args.formula and args.features:
+        raise DataError("--features goes with --target; a formula names its columns")
+    if args.weights is not None and args.weights not in frame.columns:
+        raise DataError(_unknown([args.weights], frame, "--weights"))
+    from .api import logit
+
+    options = _fit_options(args, logit)
+    results = logit(formula, data=frame, **options)
+    _write_text(render(results, args.format), args.output)
+    if args.save:
+        results.save(args.save)
+    if args.plot:
+        from .plot import plot_for_cli
+
+        plot_for_cli(results, frame, args.plot, args.plot_kind, args.plot_x)
+
+
+def _fit_options(args, logit: Callable) -> dict:
+    options: dict = {"max_iter": args.max_iter}
+    if args.weights:
+        options["weights"] = args.weights
+    if args.drop_missing:
+        options["missing"] = "drop"
+    if args.firth:
+        options["penalty"] = "firth"
+    if args.cov_type:
+        if "cov_type" not in inspect.signature(logit).parameters:
+            raise DataError("--cov-type: this version has model-based covariance only")
+        options["cov_type"] = args.cov_type
+    if args.verbose:
+        options["callback"] = _print_iteration
+    return options
+
+
+def _formula_of(frame: pd.DataFrame, target: str, features: str | None) -> str:
+    names = [str(c) for c in frame.columns]
+    columns = _split_list(features) if features else None
+    unknown = [c for c in [target, *(columns or [])] if c not in names]
+    if unknown:
+        raise DataError(_unknown(unknown, frame, "column"))
+    n_classes = frame[target].nunique(dropna=True)
+    if n_classes != 2:
+        raise DataError(
+            f"target column {target!r} has {n_classes} distinct value(s); a binary "
+            "logistic regression needs exactly two"
+        )
+    if columns is None:
+        columns = [c for c in names if c != target]
+    if not columns:
+        raise DataError("no feature columns: pass --features or add columns")
+    return f"{_quote(target)} ~ " + " + ".join(_quote(c) for c in columns)
+
+
+def _quote(name: str) -> str:
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        return name
+    if "`" in name:
+        raise DataError(f"column name {name!r} contains a backtick")
+    return f"`{name}`"
+
+
+def _split_list(text: str) -> list[str]:
+    items = [c.strip() for c in text.split(",")]
+    if not all(items):
+        raise DataError(f"empty column name in {text!r}")
+    return items
+
+
+def _unknown(names, frame, what: str) -> str:
+    shown = ", ".join(map(str, list(frame.columns)[:20]))
+    more = ", ..." if frame.shape[1] > 20 else ""
+    return f"unknown {what} {names}; the data has columns: {shown}{more}"
+
+
+def _print_iteration(row: dict) -> None:
+    _stderr_line(
+        f"iteration {row['iteration']:3d}  loglik {row['loglik']:.10g}  "
+        f"max change {row['max_change']:.3e}  decrement {row['decrement']:.3e}"
+    )
+
+
+def _stderr_line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _write_text(text: str, path: str | None) -> None:
+    if path is None or path == "-":
+        sys.stdout.write(text)
+        return
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
+
+
+# -- predict -------------------------------------------------------------------
+def run_predict(args: argparse.Namespace) -> None:
+    if not 0 < args.level < 1:
+        raise DataError(f"--level must be between 0 and 1; got {args.level}")
+    model = load(args.model)
+    frame = read_table(args.data)
+    keys = _split_list(args.key) if args.key else [str(c) for c in frame.columns]
+    unknown = [k for k in keys if k not in frame.columns]
+    if unknown:
+        raise DataError(_unknown(unknown, frame, "--key column"))
+    out = frame[keys].copy()
+    out["probability"] = model.predict(frame)
+    if args.interval:
+        lower, upper = _interval(model, frame, args.level)
+        out["lower"], out["upper"] = lower, upper
+    event = out["probability"].to_numpy() >= args.threshold
+    labels = model.classes if model.classes is not None else (0, 1)
+    out["predicted_class"] = np.where(event, labels[1], labels[0])
+    write_table(out, args.output)
+
+
+def _interval(model: LogitResults, frame: pd.DataFrame, level: float):
+    """Endpoint-transformed Wald interval of the probability: expit of
+    ``eta +- z se(eta)``, ``se(eta)^2 = x' V x`` (x with a leading 1)."""
+    # TODO(issue 3): use model.predict(frame, interval=True, level=level).
+    eta = model.linear_predictor(frame)  # first: it names missing columns
+    encoded = frame if model.model_spec is None else model.model_spec.model_matrix(frame)
+    named = [n for n in model.coef_names if n != INTERCEPT]
+    X = as_matrix(as_frame(encoded).select(*named), "data")
+    cov = model.cov_array
+    if model.fit_intercept:
+        c00, c0f, cff = cov[0, 0], cov[0, 1:], cov[1:, 1:]
+        var = c00 + 2 * X @ c0f + np.einsum("ij,ij->i", X @ cff, X)
+    else:
+        var = np.einsum("ij,ij->i", X @ cov, X)
+    half = stats.norm.isf((1 - level) / 2) * np.sqrt(np.maximum(var, 0))
+    expit = stats.logistic.cdf
+    return expit(eta - half), expit(eta + half)
+
+
+# -- summary -------------------------------------------------------------------
+def run_summary(args: argparse.Namespace) -> None:
+    sys.stdout.write(render(load(args.model), args.format))
+
+
+def render(results: LogitResults, fmt: str) -> str:
+    """The fitted model as text, a Markdown table, CSV or JSON."""
+    header, table = _summary_parts(results)
+    if fmt == "csv":
+        return table.to_csv(index_label="term")
+    if fmt == "json":
+        document = {
+            "model": header,
+            "coefficients": {
+                name: {k: _json_float(v) for k, v in row.items()}
+                for name, row in table.iterrows()
+            },
+        }
+        return json.dumps(document, indent=2) + "\n"
+    if fmt == "markdown":
+        lines = [f"**{k}**: {v}  " for k, v in header.items()]
+        return "\n".join([*lines, "", _markdown_table(table)]) + "\n"
+    width = max(len(k) for k in header)
+    lines = [f"{k:<{width}}  {v}" for k, v in header.items()]
+    return "\n".join([*lines, "", table.to_string(float_format="%.6g")]) + "\n"
+
+
+def _summary_parts(results: LogitResults) -> tuple[dict, pd.DataFrame]:
+    """Header pairs and the coefficient table.
+
+    TODO(issue 3): replace by ``results.summary()`` (the one summary layout)
+    once it lands; until then a Wald table from params and std_errors.
+    """
+    spec = results.model_spec
+    header = {
+        "model": spec.formula if spec is not None else "binary logit",
+        "observations": results.n_obs,
+        "rows dropped (missing)": results.n_dropped,
+        "log-likelihood": round(results.loglik, 6),
+        "converged": f"{results.converged} ({results.n_iter} iterations)",
+        "penalty": results.penalty or "none",
+    }
+    coef, se = results.params, results.std_errors
+    z = coef / se
+    half = stats.norm.isf(0.025) * se
+    table = pd.DataFrame(
+        {
+            "coef": coef,
+            "std_err": se,
+            "z": z,
+            "p_value": 2 * stats.norm.sf(np.abs(z)),
+            "lower_95": coef - half,
+            "upper_95": coef + half,
+        }
+    )
+    return header, table
+
+
+def _markdown_table(table: pd.DataFrame) -> str:
+    columns = ["term", *map(str, table.columns)]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for name, row in table.iterrows():
+        cells = [str(name).replace("|", "\\|"), *(f"{v:.6g}" for v in row)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _json_float(v):
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+__all__ = ["add_commands", "render"]
