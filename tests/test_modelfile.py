@@ -18,7 +18,11 @@ def data() -> pd.DataFrame:
     rng = np.random.default_rng(11)
     n = 300
     df = pd.DataFrame(
-        {"x": rng.normal(size=n), "z": rng.uniform(1, 4, n), "g": rng.choice(list("pqr"), n)}
+        {
+            "x": rng.normal(size=n),
+            "z": rng.uniform(1, 4, n),
+            "g": rng.choice(list("pqr"), n),
+        }
     )
     eta = 0.5 * df.x - 0.3 * df.z + (df.g == "q")
     df["y"] = np.where(rng.random(n) < 1 / (1 + np.exp(-eta)), "event", "none")
@@ -65,7 +69,9 @@ def test_matrix_model_with_aliased_column_roundtrip(tmp_path):
     assert loaded.aliased == ("d",) and loaded.coef_names == ("Intercept", *"abc")
     assert np.array_equal(loaded.predict(X), res.predict(X))
     assert loaded.model_spec is None
-    ridge, _ = _roundtrip(nl.logit(X[list("abc")], y, penalty="l2", alpha=0.5), tmp_path)
+    ridge, _ = _roundtrip(
+        nl.logit(X[list("abc")], y, penalty="l2", alpha=0.5), tmp_path
+    )
     assert ridge.penalty == "l2" and ridge.alpha == 0.5
 
 

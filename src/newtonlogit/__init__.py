@@ -2,7 +2,6 @@
 
 from ._version import __version__
 from .api import logit
-from .estimator import LogisticRegression
 from .exceptions import (
     CollinearityError,
     CollinearityWarning,
@@ -25,3 +24,13 @@ __all__ = [
     "load",
     "logit",
 ]
+
+
+def __getattr__(name: str):
+    # scikit-learn (and through it scipy.stats) is imported only when the
+    # estimator is used: the command-line tool starts in half the time.
+    if name == "LogisticRegression":
+        from .estimator import LogisticRegression
+
+        return LogisticRegression
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import expit, ndtr, ndtri
 
 from .design import INTERCEPT, as_frame, as_matrix
 from .exceptions import DataError
@@ -268,7 +268,9 @@ def _interval(model: LogitResults, frame: pd.DataFrame, level: float):
     ``eta +- z se(eta)``, ``se(eta)^2 = x' V x`` (x with a leading 1)."""
     # TODO(issue 3): use model.predict(frame, interval=True, level=level).
     eta = model.linear_predictor(frame)  # first: it names missing columns
-    encoded = frame if model.model_spec is None else model.model_spec.model_matrix(frame)
+    encoded = (
+        frame if model.model_spec is None else model.model_spec.model_matrix(frame)
+    )
     named = [n for n in model.coef_names if n != INTERCEPT]
     X = as_matrix(as_frame(encoded).select(*named), "data")
     cov = model.cov_array
@@ -277,8 +279,7 @@ def _interval(model: LogitResults, frame: pd.DataFrame, level: float):
         var = c00 + 2 * X @ c0f + np.einsum("ij,ij->i", X @ cff, X)
     else:
         var = np.einsum("ij,ij->i", X @ cov, X)
-    half = stats.norm.isf((1 - level) / 2) * np.sqrt(np.maximum(var, 0))
-    expit = stats.logistic.cdf
+    half = ndtri(1 - (1 - level) / 2) * np.sqrt(np.maximum(var, 0))
     return expit(eta - half), expit(eta + half)
 
 
@@ -326,13 +327,13 @@ def _summary_parts(results: LogitResults) -> tuple[dict, pd.DataFrame]:
     }
     coef, se = results.params, results.std_errors
     z = coef / se
-    half = stats.norm.isf(0.025) * se
+    half = ndtri(0.975) * se
     table = pd.DataFrame(
         {
             "coef": coef,
             "std_err": se,
             "z": z,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
+            "p_value": 2 * ndtr(-np.abs(z)),
             "lower_95": coef - half,
             "upper_95": coef + half,
         }

@@ -89,7 +89,7 @@ class FormulaSpec:
             encoder_state=_typed(d, "encoder_state", dict),
             transform_state=_typed(d, "transform_state", dict),
         )
-        spec._model_spec  # parses the formula and decodes the state, or raises
+        spec._model_spec  # noqa: B018  (parses and decodes the state, or raises)
         return spec
 
     @cached_property
@@ -205,9 +205,7 @@ def resolve_inputs(
     if isinstance(X, str):
         if y is not None:
             raise ValueError("with a formula, the response is in the formula: omit y")
-        return encode_formula(
-            X, data, weights=weights, offset=offset, missing=missing
-        )
+        return encode_formula(X, data, weights=weights, offset=offset, missing=missing)
     if data is not None:
         raise ValueError("data= is used with a formula string as first argument")
     if y is None:
@@ -288,7 +286,9 @@ def _parse(Formula, text: str, formula: str):
         parsed = Formula(text)
         list(parsed)  # forces the parse
     except Exception as exc:
-        raise DataError(f"cannot parse formula {formula!r}: {_first_line(exc)}") from None
+        raise DataError(
+            f"cannot parse formula {formula!r}: {_first_line(exc)}"
+        ) from None
     return parsed
 
 
@@ -491,7 +491,9 @@ def encode_state(value: Any) -> Any:
     if isinstance(value, Mapping):
         if all(isinstance(k, str) and not k.startswith("__") for k in value):
             return {k: encode_state(v) for k, v in value.items()}
-        return {"__items__": [[encode_state(k), encode_state(v)] for k, v in value.items()]}
+        return {
+            "__items__": [[encode_state(k), encode_state(v)] for k, v in value.items()]
+        }
     raise DataError(
         f"the formula's encoding holds a {type(value).__name__}, which a model "
         "file cannot store"
@@ -510,7 +512,9 @@ def decode_state(value: Any) -> Any:
             raise DataError(f"invalid float in formula state: {value['__float__']!r}")
         return float(value["__float__"])
     if set(value) == {"__items__"}:
-        return {_hashable(decode_state(k)): decode_state(v) for k, v in value["__items__"]}
+        return {
+            _hashable(decode_state(k)): decode_state(v) for k, v in value["__items__"]
+        }
     return {k: decode_state(v) for k, v in value.items()}
 
 

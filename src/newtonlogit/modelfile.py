@@ -316,9 +316,7 @@ class _Checker:
 
     def names(self, d: Mapping, key: str) -> list[str]:
         value = self.typed(d, key, list)
-        if not all(isinstance(v, str) for v in value) or len(set(value)) != len(
-            value
-        ):
+        if not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
             self.fail(key, "a list of distinct strings")
         return value
 
