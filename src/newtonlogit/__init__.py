@@ -33,4 +33,8 @@ def __getattr__(name: str):
         from .estimator import LogisticRegression
 
         return LogisticRegression
+    if name == "plot":  # matplotlib is imported when a figure is drawn
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
