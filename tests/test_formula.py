@@ -230,3 +230,24 @@ def test_importing_does_not_import_formulaic_or_polars():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_estimator_accepts_polars(frame):
+    X = pl.from_pandas(frame[["x", "z"]])
+    model = nl.LogisticRegression().fit(X, pl.Series(frame.s > 3))
+    reference = nl.logit(frame[["x", "z"]], frame.s > 3)
+    assert list(model.results_.params.index) == ["Intercept", "x", "z"]
+    np.testing.assert_allclose(model.results_.coef, reference.coef, rtol=1e-10)
+
+
+def test_long_reads_report_progress(tmp_path, monkeypatch):
+    from newtonlogit import files
+
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": np.arange(50), "b": np.arange(50) % 2}).to_csv(path, index=False)
+    monkeypatch.setattr(files, "_CHUNK_ROWS", 10)
+    monkeypatch.setattr(files, "_PROGRESS_SECONDS", 0.0)
+    lines = []
+    frame = files.read_table(str(path), lines.append)
+    assert frame.shape == (50, 2) and frame["a"].tolist() == list(range(50))
+    assert len(lines) == 5 and lines[-1].startswith("read 50 rows (100%)")

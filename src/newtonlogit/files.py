@@ -32,6 +32,7 @@ from .exceptions import DataError
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _CHUNK_ROWS = 200_000
+_PROGRESS_SECONDS = 1.0
 
 
 def table_kind(path: str) -> str:
@@ -99,7 +100,7 @@ def _read_csv(handle: IO[bytes], label: str, size, progress) -> pd.DataFrame:
         for chunk in reader:
             chunks.append(chunk)
             rows += chunk.shape[0]
-            if progress is not None and time.monotonic() - last >= 1.0:
+            if progress is not None and time.monotonic() - last >= _PROGRESS_SECONDS:
                 last = time.monotonic()
                 done = _done(handle, size)
                 progress(f"read {rows:,} rows{done} in {last - start:.0f} s")
