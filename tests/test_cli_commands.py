@@ -31,6 +31,7 @@ def files(tmp_path_factory):
     )
     eta = -3 + 0.004 * df.gre + 0.8 * df.gpa - 0.6 * (df["rank"] - 1)
     df["admit"] = np.where(rng.random(n) < 1 / (1 + np.exp(-eta)), "yes", "no")
+    df["w"] = rng.integers(1, 4, n)
     paths = {
         "csv": folder / "admissions.csv",
         "parquet": folder / "admissions.parquet",
@@ -61,14 +62,15 @@ def test_fit_csv_matches_the_library(files):
     assert "loglik" in lines[0] and "decrement" in lines[-1]
 
 
-def test_fit_parquet_with_target_and_features(files):
+def test_fit_parquet_with_target_and_weights(files):
     out = run(
         "fit", str(files["parquet"]), "--target", "admit", "--features", "gre,gpa,rank",
-        "--format", "json",
+        "--weights", "w", "--format", "json",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     document = json.loads(out.stdout)
-    res = nl.logit(files["frame"][["gre", "gpa", "rank"]], files["frame"]["admit"])
+    df = files["frame"]
+    res = nl.logit(df[["gre", "gpa", "rank"]], df["admit"], weights=df["w"])
     got = [document["coefficients"][k]["coef"] for k in res.params.index]
     np.testing.assert_allclose(got, res.params, rtol=1e-12)
     assert document["model"]["observations"] == 400

@@ -148,7 +148,9 @@ def _add_format(parser) -> None:
 def run_fit(args: argparse.Namespace) -> None:
     progress = _stderr_line if args.verbose or sys.stderr.isatty() else None
     frame = read_table(args.data, progress)
-    formula = args.formula or _formula_of(frame, args.target, args.features)
+    formula = args.formula or _formula_of(
+        frame, args.target, args.features, args.weights
+    )
     if args.formula and args.features:
         raise DataError("--features goes with --target; a formula names its columns")
     if args.weights is not None and args.weights not in frame.columns:
@@ -183,7 +185,9 @@ def _fit_options(args, logit: Callable) -> dict:
     return options
 
 
-def _formula_of(frame: pd.DataFrame, target: str, features: str | None) -> str:
+def _formula_of(
+    frame: pd.DataFrame, target: str, features: str | None, weights: str | None
+) -> str:
     names = [str(c) for c in frame.columns]
     columns = _split_list(features) if features else None
     unknown = [c for c in [target, *(columns or [])] if c not in names]
@@ -196,7 +200,7 @@ def _formula_of(frame: pd.DataFrame, target: str, features: str | None) -> str:
             "logistic regression needs exactly two"
         )
     if columns is None:
-        columns = [c for c in names if c != target]
+        columns = [c for c in names if c not in (target, weights)]
     if not columns:
         raise DataError("no feature columns: pass --features or add columns")
     return f"{_quote(target)} ~ " + " + ".join(_quote(c) for c in columns)
