@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from .commands import add_commands
 
-    add_commands(commands, _Parser)
+    add_commands(commands)
     return parser
 
 

@@ -41,9 +41,14 @@ SUMMARY_EXAMPLES = """examples:
   newtonlogit summary m.json --format markdown"""
 
 
-def add_commands(commands, parser_class) -> None:
+def add_commands(commands) -> None:
     """Register fit, predict and summary on an argparse subparsers object."""
-    formatter = argparse.RawDescriptionHelpFormatter
+    _add_fit(commands)
+    _add_predict(commands)
+    _add_summary(commands)
+
+
+def _add_fit(commands) -> None:
     fit = commands.add_parser(
         "fit",
         help="fit a logistic regression to a CSV or Parquet file",
@@ -52,7 +57,7 @@ def add_commands(commands, parser_class) -> None:
         "standard input. With --target, text columns among the features are "
         "encoded as categories, as with a formula.",
         epilog=FIT_EXAMPLES,
-        formatter_class=formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     fit.add_argument("data", metavar="DATA", help="CSV/Parquet file, or - (stdin)")
     model = fit.add_mutually_exclusive_group(required=True)
@@ -97,6 +102,8 @@ def add_commands(commands, parser_class) -> None:
     )
     fit.set_defaults(run=run_fit)
 
+
+def _add_predict(commands) -> None:
     predict = commands.add_parser(
         "predict",
         help="predict probabilities for new data with a saved model",
@@ -104,7 +111,7 @@ def add_commands(commands, parser_class) -> None:
         "predicted_class (and lower, upper with --interval) as CSV (to stdout, or "
         "-o FILE.csv / FILE.parquet).",
         epilog=PREDICT_EXAMPLES,
-        formatter_class=formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     predict.add_argument("model", metavar="MODEL.json")
     predict.add_argument("data", metavar="DATA", help="CSV/Parquet file, or - (stdin)")
@@ -126,12 +133,14 @@ def add_commands(commands, parser_class) -> None:
     )
     predict.set_defaults(run=run_predict)
 
+
+def _add_summary(commands) -> None:
     summary = commands.add_parser(
         "summary",
         help="print the summary of a saved model",
         description="Print the coefficient table of a model file.",
         epilog=SUMMARY_EXAMPLES,
-        formatter_class=formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     summary.add_argument("model", metavar="MODEL.json")
     _add_format(summary)

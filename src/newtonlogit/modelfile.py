@@ -174,7 +174,49 @@ def _no_constant(name: str):
 
 def from_document(document: Any, label: str = "model file") -> LogitResults:
     """Check a parsed model file field by field and build the results."""
+    _check_envelope(document, label)
     check = _Checker(label)
+    model = check.section(document, "model")
+    estimates = check.section(document, "estimates")
+    fit = check.section(document, "fit")
+    training = check.section(document, "training_data")
+    if model.get("kind") != "binary-logit":
+        raise ModelFileError(f"{label}: unknown model kind {model.get('kind')!r}")
+    names, features, aliased, fit_intercept = _names(check, model)
+    k = len(names)
+    cov = check.floats(estimates, "cov", (k, k))
+    if not np.allclose(cov, cov.T, rtol=1e-10, atol=0, equal_nan=True):
+        raise ModelFileError(f"{label}: 'cov' is not symmetric")
+    spec = model.get("formula")
+    values = dict(
+        coef_names=tuple(names),
+        coef=check.floats(estimates, "coef", (k,), finite=True),
+        cov_array=cov,
+        loglik=check.floats(fit, "loglik", (), finite=True).item(),
+        converged=check.typed(fit, "converged", bool),
+        n_iter=check.count(fit, "n_iter"),
+        history_table=_history(check, fit),
+        feature_names=tuple(features),
+        fit_intercept=fit_intercept,
+        aliased=tuple(aliased),
+        n_obs=check.count(training, "rows"),
+        penalty=check.typed(model, "penalty", (str, type(None))),
+        alpha=check.floats(model, "alpha", (), finite=True).item(),
+        classes=_classes(model, label),
+        message=check.typed(fit, "message", str),
+        model_spec=None if spec is None else _formula(spec, features, label),
+        n_dropped=check.count(training, "rows_dropped_missing"),
+    )
+    cov_type = check.typed(estimates, "cov_type", str)
+    if "cov_type" in {f.name for f in fields(LogitResults)}:
+        values["cov_type"] = cov_type
+    elif cov_type != "nonrobust":
+        raise ModelFileError(f"{label}: cov_type {cov_type!r} is not supported here")
+    return LogitResults(**values, refit=None)
+
+
+def _check_envelope(document: Any, label: str) -> None:
+    """Ours, a schema this version reads, and unchanged since it was saved."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{label} is not a newtonlogit model file")
     version = document.get("schema_version")
@@ -191,58 +233,22 @@ def from_document(document: Any, label: str = "model file") -> LogitResults:
             f"{label} fails its checksum: it was changed or damaged after it was "
             "saved; refit and save the model again"
         )
-    model = check.section(document, "model")
-    estimates = check.section(document, "estimates")
-    fit = check.section(document, "fit")
-    check.section(document, "training_data")
-    if model.get("kind") != "binary-logit":
-        raise ModelFileError(f"{label}: unknown model kind {model.get('kind')!r}")
+
+
+def _names(check: _Checker, model: Mapping):
+    """coef_names must be Intercept (if fitted) + feature_names - aliased."""
     names = check.names(model, "coef_names")
     features = check.names(model, "feature_names")
-    k = len(names)
-    coef = check.floats(estimates, "coef", (k,), finite=True)
-    cov = check.floats(estimates, "cov", (k, k))
-    if not np.allclose(cov, cov.T, rtol=1e-10, atol=0, equal_nan=True):
-        raise ModelFileError(f"{label}: 'cov' is not symmetric")
+    aliased = check.names(model, "aliased")
     fit_intercept = check.typed(model, "fit_intercept", bool)
     expected = (["Intercept"] if fit_intercept else []) + list(features)
-    aliased = check.names(model, "aliased")
-    if [n for n in expected if n not in aliased] != list(names) or not set(
-        aliased
-    ) <= set(expected):
+    estimated = [n for n in expected if n not in aliased]
+    if estimated != list(names) or not set(aliased) <= set(expected):
         raise ModelFileError(
-            f"{label}: coef_names {names} do not match feature_names, "
+            f"{check.label}: coef_names {names} do not match feature_names, "
             "fit_intercept and aliased"
         )
-    spec = model.get("formula")
-    if spec is not None:
-        spec = _formula(spec, features, label)
-    history = _history(check, fit)
-    values = dict(
-        coef_names=tuple(names),
-        coef=coef,
-        cov_array=cov,
-        loglik=check.floats(fit, "loglik", (), finite=True).item(),
-        converged=check.typed(fit, "converged", bool),
-        n_iter=check.count(fit, "n_iter"),
-        history_table=history,
-        feature_names=tuple(features),
-        fit_intercept=fit_intercept,
-        aliased=tuple(aliased),
-        n_obs=check.count(document["training_data"], "rows"),
-        penalty=check.typed(model, "penalty", (str, type(None))),
-        alpha=check.floats(model, "alpha", (), finite=True).item(),
-        classes=_classes(model, label),
-        message=check.typed(fit, "message", str),
-        model_spec=spec,
-        n_dropped=check.count(document["training_data"], "rows_dropped_missing"),
-    )
-    cov_type = check.typed(estimates, "cov_type", str)
-    if "cov_type" in {f.name for f in fields(LogitResults)}:
-        values["cov_type"] = cov_type
-    elif cov_type != "nonrobust":
-        raise ModelFileError(f"{label}: cov_type {cov_type!r} is not supported here")
-    return LogitResults(**values, refit=None)
+    return names, features, aliased, fit_intercept
 
 
 def _formula(spec, features, label) -> FormulaSpec:
