@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ._jsonstate import decode_state, encode_state
+from ._safe_formula import check_expression
 from .design import INTERCEPT, as_frame, drop_missing
 from .exceptions import DataError
 
@@ -90,8 +91,22 @@ class FormulaSpec:
             encoder_state=_typed(d, "encoder_state", dict),
             transform_state=_typed(d, "transform_state", dict),
         )
+        spec.check_safe()
         spec._model_spec  # noqa: B018  (parses and decodes the state, or raises)
         return spec
+
+    def check_safe(self) -> None:
+        """Refuse a formula a model file may not carry: one that could run
+        arbitrary code when evaluated (see :mod:`newtonlogit._safe_formula`)."""
+        from formulaic import Formula
+        from formulaic.transforms import TRANSFORMS
+
+        parsed = _parse(Formula, self.rhs, self.formula)
+        allowed = frozenset(TRANSFORMS)
+        for term in parsed:
+            for factor in term.factors:
+                if factor.eval_method.value == "python":
+                    check_expression(factor.expr, allowed)
 
     @cached_property
     def _model_spec(self):

@@ -103,6 +103,11 @@ def load(path: str | os.PathLike) -> LogitResults:
 def to_document(results: LogitResults) -> dict:
     """The model file's content as a JSON-ready dict (checksum included)."""
     spec = results.model_spec
+    if spec is not None:
+        try:
+            spec.check_safe()
+        except ValueError as exc:
+            raise ModelFileError(f"cannot save the model: {exc}") from None
     history = results.history_table
     body = {
         "format": FORMAT,
@@ -255,7 +260,7 @@ def _formula(spec, features, label) -> FormulaSpec:
     if not isinstance(spec, dict):
         raise ModelFileError(f"{label}: 'formula' must be an object")
     try:
-        parsed = FormulaSpec.from_dict(spec)
+        parsed = FormulaSpec.from_dict(spec)  # checks the formula is safe to run
     except ValueError as exc:
         raise ModelFileError(f"{label}: {exc}") from None
     if list(parsed.columns) != list(features):
