@@ -205,6 +205,7 @@ def test_matrix_api_missing_rows_counted_and_dropped(frame):
         ("y ~ x", {"missing": "keep"}, r"missing must be one of"),
         ("y ~ x", {"data": None}, r"needs data="),
         ("y ~ x", {"data": [1, 2]}, r"must be a DataFrame"),
+        ("y ~ x", {"fit_intercept": False}, r"y ~ 0 \+"),
     ],
 )
 def test_bad_formulas_are_named(frame, formula, kwargs, message):

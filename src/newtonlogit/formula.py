@@ -221,7 +221,15 @@ def resolve_inputs(
     if isinstance(X, str):
         if y is not None:
             raise ValueError("with a formula, the response is in the formula: omit y")
-        return encode_formula(X, data, weights=weights, offset=offset, missing=missing)
+        inputs = encode_formula(
+            X, data, weights=weights, offset=offset, missing=missing
+        )
+        if not fit_intercept and inputs.fit_intercept:
+            raise ValueError(
+                "a formula says whether there is an intercept: write 'y ~ 0 + ...' "
+                "(or '... - 1') instead of fit_intercept=False"
+            )
+        return inputs
     if data is not None:
         raise ValueError("data= is used with a formula string as first argument")
     if y is None:

@@ -15,6 +15,10 @@ Conventions
 - ``training_data`` is a fingerprint of the data the model was fitted on:
   rows used, rows dropped for missing values, and its columns.
 - The file is written atomically (see :func:`newtonlogit.files.atomic_write`).
+- A formula is Python that formulaic evaluates; one read from a file is first
+  checked against a small grammar (:mod:`newtonlogit._safe_formula`), so a
+  crafted file cannot run code. Models whose formula falls outside it are
+  refused at save time.
 
 A loaded model has ``refit = None``: constrained refits (profile intervals,
 LR tests) need the training data, which a model file never holds.
