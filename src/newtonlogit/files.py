@@ -31,7 +31,7 @@ from .exceptions import DataError
 
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-_CHUNK_ROWS = 200_000
+_CHUNK_ROWS = 500_000
 _PROGRESS_SECONDS = 1.0
 
 
