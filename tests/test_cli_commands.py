@@ -73,7 +73,7 @@ def test_fit_parquet_with_target_and_weights(files):
     res = nl.logit(df[["gre", "gpa", "rank"]], df["admit"], weights=df["w"])
     got = [document["coefficients"][k]["coef"] for k in res.params.index]
     np.testing.assert_allclose(got, res.params, rtol=1e-12)
-    assert document["model"]["observations"] == 400
+    assert document["header"]["Observations"] == "400"
 
 
 def test_fit_from_stdin_in_markdown(files):
@@ -117,7 +117,9 @@ def test_summary_of_the_saved_model_matches_the_fit(files):
     assert out.returncode == 0, out.stderr
     assert out.stdout == files["fit_out"].stdout
     text = run("summary", str(files["model"]))
-    assert "C(rank)[T.4]" in text.stdout and "admit ~ gre" in text.stdout
+    res = nl.logit(FORMULA, data=files["frame"])
+    assert text.stdout == res.summary().as_text() + "\n"  # the one summary layout
+    assert "C(rank)[T.4]" in text.stdout and "Formula: admit ~ gre" in text.stdout
 
 
 @pytest.mark.parametrize("command", ["fit", "predict", "summary"])
@@ -202,6 +204,10 @@ BAD_CASES = {
         r"missing values in 1 of 4 rows \(first at row 1\), in column\(s\) \['x'\]",
     ),
     "no formula or target": (lambda f: ["fit", str(f["csv"])], r"one of the arguments"),
+    "cluster without groups": (
+        lambda f: ["fit", str(f["csv"]), "--formula", FORMULA, "--cov-type", "cluster"],
+        r"needs groups",
+    ),
     "firth (if not yet supported)": (
         lambda f: ["fit", str(f["csv"]), "--formula", FORMULA, "--firth"],
         r"penalty|separat|firth",

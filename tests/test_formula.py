@@ -214,6 +214,21 @@ def test_bad_formulas_are_named(frame, formula, kwargs, message):
         nl.logit(formula, **kwargs)
 
 
+def test_cluster_groups_by_column_name_and_dropped_rows(frame):
+    df = frame.assign(school=np.arange(len(frame)) % 7)
+    df.loc[[4, 9], "x"] = np.nan
+    a = nl.logit("y ~ x", data=df, cov_type="cluster", groups="school", missing="drop")
+    kept = df.dropna(subset=["x"])
+    b = nl.logit(kept[["x"]], kept.y, cov_type="cluster", groups=kept.school)
+    np.testing.assert_allclose(a.cov_array, b.cov_array, rtol=1e-12)
+    assert a.n_groups == 7 and a.n_dropped == 2
+    c = nl.logit(
+        df[["x"]], df.y, cov_type="cluster", groups=df.school.to_numpy(), missing="drop"
+    )
+    np.testing.assert_allclose(c.cov_array, b.cov_array, rtol=1e-12)
+    assert "2 row(s) with missing values were dropped" in str(a)
+
+
 def test_weights_by_column_name(frame):
     w = (frame.s % 3).astype(float)
     a = nl.logit("y ~ x", data=frame.assign(w=w), weights="w")

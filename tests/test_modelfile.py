@@ -47,6 +47,11 @@ def test_formula_model_roundtrip_is_exact(fitted, data, tmp_path):
     assert np.array_equal(loaded.predict(data), fitted.predict(data))
     pd.testing.assert_frame_equal(loaded.history, fitted.history)
     assert repr(loaded) == repr(fitted)
+    assert str(loaded) == str(fitted)  # the same summary, statistics included
+    pd.testing.assert_frame_equal(loaded.marginal_effects(), fitted.marginal_effects())
+    pd.testing.assert_frame_equal(
+        loaded.predict(data, interval=True), fitted.predict(data, interval=True)
+    )
     assert loaded.classes == ("event", "none")
     assert loaded.refit is None and fitted.refit is not None
     document = json.loads(path.read_text())
@@ -73,6 +78,15 @@ def test_matrix_model_with_aliased_column_roundtrip(tmp_path):
         nl.logit(X[list("abc")], y, penalty="l2", alpha=0.5), tmp_path
     )
     assert ridge.penalty == "l2" and ridge.alpha == 0.5
+
+
+def test_robust_covariance_roundtrip(data, tmp_path):
+    res = nl.logit("y ~ x + z", data=data, cov_type="HC1")
+    loaded, _ = _roundtrip(res, tmp_path)
+    assert loaded.cov_type == "HC1" and np.array_equal(loaded.cov_array, res.cov_array)
+    assert str(loaded) == str(res) and "HC1" in str(loaded)
+    with pytest.raises(ValueError):
+        loaded.conf_int(method="profile")  # needs the training data
 
 
 def test_every_results_field_has_a_place_in_the_file():
@@ -131,6 +145,9 @@ def _resealed(document, edit):
         (_set(["model", "coef_names", 1], "Intercept"), r"distinct strings"),
         (_set(["model", "fit_intercept"], "yes"), r"'fit_intercept' must be bool"),
         (_set(["fit", "n_iter"], -1), r"non-negative"),
+        (_set(["estimates", "cov_type"], "HC9"), r"'cov_type' must be one of"),
+        (_set(["fit", "margins", "grad_f"], [1.0]), r"'grad_f' must be numbers"),
+        (_set(["fit", "notes"], [1]), r"'notes' must be a list of strings"),
         (_set(["fit", "converged"], 1), r"'converged' must be bool"),
         (_set(["model", "classes"], ["a"]), r"'classes' must be null or two"),
         (_set(["model", "kind"], "multinomial"), r"unknown model kind"),

@@ -89,7 +89,8 @@ def logit(
         errors, z, p, Wald intervals, the summary) follows. See
         :mod:`newtonlogit.covariance`.
     groups : array-like, optional
-        One cluster label per row, for ``cov_type="cluster"`` (CR1).
+        One cluster label per row, for ``cov_type="cluster"`` (CR1). With a
+        formula, also the name of a column of ``data``.
 
     Returns
     -------
@@ -113,6 +114,7 @@ def logit(
         missing=missing,
         fit_intercept=fit_intercept,
         feature_names=feature_names,
+        groups=groups,
     )
     design = make_design(
         inputs.X,
@@ -124,14 +126,14 @@ def logit(
     )
     fit_intercept = design.fit_intercept
     n_groups = 0
-    if groups is not None:
+    if inputs.groups is not None:
         if is_device_array(design.X):
             raise ValueError(
                 "cov_type='cluster' is not available for CuPy (array-API) data yet: "
                 "its per-cluster sums need bincount, which the array API lacks; "
                 "use cov_type='HC0'..'HC3' or NumPy data"
             )
-        codes, n_groups = group_codes(groups, design.n_rows)
+        codes, n_groups = group_codes(inputs.groups, design.n_rows)
         design = replace(design, groups=codes)
     backend = backend_for(design.X)(design)
     likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)

@@ -9,17 +9,14 @@ output files); models through :mod:`newtonlogit.modelfile`.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import re
 import sys
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, ndtr, ndtri
 
-from .design import INTERCEPT, as_frame, as_matrix
+from .covariance import COVARIANCE_ESTIMATORS
 from .exceptions import DataError
 from .files import atomic_write, read_table, write_table
 from .modelfile import load
@@ -32,7 +29,8 @@ FIT_EXAMPLES = """examples:
   newtonlogit fit admissions.csv --formula "admit ~ gre + gpa + C(rank)"
   newtonlogit fit admissions.parquet --target admit --features gre,gpa --save m.json
   cat data.csv | newtonlogit fit - --target y -v --format json
-  newtonlogit fit data.csv --formula "cbind(dead, alive) ~ dose" --plot fit.png"""
+  newtonlogit fit data.csv --formula "cbind(dead, alive) ~ dose" --plot fit.png
+  newtonlogit fit data.csv --formula "y ~ x" --cov-type cluster --groups school"""
 PREDICT_EXAMPLES = """examples:
   newtonlogit predict m.json new.csv -o predictions.csv
   newtonlogit predict m.json new.parquet --key id --interval --threshold 0.3"""
@@ -71,7 +69,13 @@ def _add_fit(commands) -> None:
     fit.add_argument("--weights", metavar="COL", help="frequency-weight column")
     fit.add_argument("--firth", action="store_true", help="Firth's penalized fit")
     fit.add_argument(
-        "--cov-type", metavar="TYPE", help="covariance: nonrobust, HC0-HC3, ..."
+        "--cov-type",
+        choices=list(COVARIANCE_ESTIMATORS),
+        default="nonrobust",
+        help="covariance of the estimates (default nonrobust)",
+    )
+    fit.add_argument(
+        "--groups", metavar="COL", help="cluster column for --cov-type cluster"
     )
     fit.add_argument(
         "--drop-missing",
@@ -158,15 +162,17 @@ def run_fit(args: argparse.Namespace) -> None:
     progress = _stderr_line if args.verbose or sys.stderr.isatty() else None
     frame = read_table(args.data, progress)
     formula = args.formula or _formula_of(
-        frame, args.target, args.features, args.weights
+        frame, args.target, args.features, (args.weights, args.groups)
     )
     if args.formula and args.features:
         raise DataError("--features goes with --target; a formula names its columns")
-    if args.weights is not None and args.weights not in frame.columns:
-        raise DataError(_unknown([args.weights], frame, "--weights"))
+    for option in ("weights", "groups"):
+        column = getattr(args, option)
+        if column is not None and column not in frame.columns:
+            raise DataError(_unknown([column], frame, f"--{option} column"))
     from .api import logit
 
-    options = _fit_options(args, logit)
+    options = _fit_options(args)
     results = logit(formula, data=frame, **options)
     _write_text(render(results, args.format), args.output)
     if args.save:
@@ -177,7 +183,7 @@ def run_fit(args: argparse.Namespace) -> None:
         plot_for_cli(results, frame, args.plot, args.plot_kind, args.plot_x)
 
 
-def _fit_options(args, logit: Callable) -> dict:
+def _fit_options(args) -> dict:
     options: dict = {"max_iter": args.max_iter}
     if args.weights:
         options["weights"] = args.weights
@@ -185,17 +191,16 @@ def _fit_options(args, logit: Callable) -> dict:
         options["missing"] = "drop"
     if args.firth:
         options["penalty"] = "firth"
-    if args.cov_type:
-        if "cov_type" not in inspect.signature(logit).parameters:
-            raise DataError("--cov-type: this version has model-based covariance only")
-        options["cov_type"] = args.cov_type
+    options["cov_type"] = args.cov_type
+    if args.groups:
+        options["groups"] = args.groups
     if args.verbose:
         options["callback"] = _print_iteration
     return options
 
 
 def _formula_of(
-    frame: pd.DataFrame, target: str, features: str | None, weights: str | None
+    frame: pd.DataFrame, target: str, features: str | None, others: tuple
 ) -> str:
     names = [str(c) for c in frame.columns]
     columns = _split_list(features) if features else None
@@ -209,7 +214,7 @@ def _formula_of(
             "logistic regression needs exactly two"
         )
     if columns is None:
-        columns = [c for c in names if c not in (target, weights)]
+        columns = [c for c in names if c not in (target, *others)]
     if not columns:
         raise DataError("no feature columns: pass --features or add columns")
     return f"{_quote(target)} ~ " + " + ".join(_quote(c) for c in columns)
@@ -266,34 +271,16 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
-    out["probability"] = model.predict(frame)
     if args.interval:
-        lower, upper = _interval(model, frame, args.level)
-        out["lower"], out["upper"] = lower, upper
+        predicted = model.predict(frame, interval=True, level=args.level)
+        for column in ("probability", "lower", "upper"):
+            out[column] = predicted[column].to_numpy()
+    else:
+        out["probability"] = model.predict(frame)
     event = out["probability"].to_numpy() >= args.threshold
     labels = model.classes if model.classes is not None else (0, 1)
     out["predicted_class"] = np.where(event, labels[1], labels[0])
     write_table(out, args.output)
-
-
-def _interval(model: LogitResults, frame: pd.DataFrame, level: float):
-    """Endpoint-transformed Wald interval of the probability: expit of
-    ``eta +- z se(eta)``, ``se(eta)^2 = x' V x`` (x with a leading 1)."""
-    # TODO(issue 3): use model.predict(frame, interval=True, level=level).
-    eta = model.linear_predictor(frame)  # first: it names missing columns
-    encoded = (
-        frame if model.model_spec is None else model.model_spec.model_matrix(frame)
-    )
-    named = [n for n in model.coef_names if n != INTERCEPT]
-    X = as_matrix(as_frame(encoded).select(*named), "data")
-    cov = model.cov_array
-    if model.fit_intercept:
-        c00, c0f, cff = cov[0, 0], cov[0, 1:], cov[1:, 1:]
-        var = c00 + 2 * X @ c0f + np.einsum("ij,ij->i", X @ cff, X)
-    else:
-        var = np.einsum("ij,ij->i", X @ cov, X)
-    half = ndtri(1 - (1 - level) / 2) * np.sqrt(np.maximum(var, 0))
-    return expit(eta - half), expit(eta + half)
 
 
 # -- summary -------------------------------------------------------------------
@@ -302,65 +289,39 @@ def run_summary(args: argparse.Namespace) -> None:
 
 
 def render(results: LogitResults, fmt: str) -> str:
-    """The fitted model as text, a Markdown table, CSV or JSON."""
-    header, table = _summary_parts(results)
+    """The model's summary (:meth:`LogitResults.summary`, the one layout) as
+    text, a Markdown document, the coefficient table as CSV, or JSON."""
+    summary = results.summary()
+    if fmt == "text":
+        return summary.as_text() + "\n"
+    table = summary.to_frame()
     if fmt == "csv":
         return table.to_csv(index_label="term")
     if fmt == "json":
         document = {
-            "model": header,
+            "title": summary.title,
+            "header": dict(summary.header),
+            "level": summary.level,
             "coefficients": {
                 name: {k: _json_float(v) for k, v in row.items()}
                 for name, row in table.iterrows()
             },
+            "notes": list(summary.notes),
         }
         return json.dumps(document, indent=2) + "\n"
-    if fmt == "markdown":
-        lines = [f"**{k}**: {v}  " for k, v in header.items()]
-        return "\n".join([*lines, "", _markdown_table(table)]) + "\n"
-    width = max(len(k) for k in header)
-    lines = [f"{k:<{width}}  {v}" for k, v in header.items()]
-    return "\n".join([*lines, "", table.to_string(float_format="%.6g")]) + "\n"
+    return _markdown(summary, table)
 
 
-def _summary_parts(results: LogitResults) -> tuple[dict, pd.DataFrame]:
-    """Header pairs and the coefficient table.
-
-    TODO(issue 3): replace by ``results.summary()`` (the one summary layout)
-    once it lands; until then a Wald table from params and std_errors.
-    """
-    spec = results.model_spec
-    header = {
-        "model": spec.formula if spec is not None else "binary logit",
-        "observations": results.n_obs,
-        "rows dropped (missing)": results.n_dropped,
-        "log-likelihood": round(results.loglik, 6),
-        "converged": f"{results.converged} ({results.n_iter} iterations)",
-        "penalty": results.penalty or "none",
-    }
-    coef, se = results.params, results.std_errors
-    z = coef / se
-    half = ndtri(0.975) * se
-    table = pd.DataFrame(
-        {
-            "coef": coef,
-            "std_err": se,
-            "z": z,
-            "p_value": 2 * ndtr(-np.abs(z)),
-            "lower_95": coef - half,
-            "upper_95": coef + half,
-        }
-    )
-    return header, table
-
-
-def _markdown_table(table: pd.DataFrame) -> str:
+def _markdown(summary, table: pd.DataFrame) -> str:
+    lines = [f"### {summary.title}", "", "| | |", "|---|---|"]
+    lines += [f"| {label} | {value} |" for label, value in summary.header]
     columns = ["term", *map(str, table.columns)]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for name, row in table.iterrows():
         cells = [str(name).replace("|", "\\|"), *(f"{v:.6g}" for v in row)]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    lines += ["", *(f"- {note}" for note in summary.notes)]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def _json_float(v):

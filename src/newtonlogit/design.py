@@ -165,12 +165,13 @@ def _row_blocks(X: np.ndarray):
         yield start, X[start : start + step]
 
 
-def drop_missing(X: Any, y: Any, weights: Any = None, offset: Any = None):
-    """Drop the rows where X, y, weights or offset hold a missing value (NaN
-    or null; infinities are not missing and are left for the checks to name).
+def drop_missing(X: Any, y: Any, extras: dict[str, Any]):
+    """Drop the rows where X, y or a per-row extra (weights, offset, groups)
+    holds a missing value (NaN or null; infinities are not missing and are
+    left for the checks to name).
 
-    Returns ``(X, y, weights, offset, feature_names, n_dropped)``: X as a
-    matrix. Nothing is copied when no row is missing.
+    Returns ``(X, y, extras, feature_names, n_dropped)``: X as a matrix,
+    ``extras`` with the same keys. Nothing is copied when no row is missing.
     """
     matrix = as_matrix(X)
     names = feature_names_of(X, matrix.shape[1])
@@ -179,17 +180,15 @@ def drop_missing(X: Any, y: Any, weights: Any = None, offset: Any = None):
         keep[start : start + block.shape[0]] = ~np.isnan(block).any(axis=1)
     y_arr = as_array(y)
     keep &= ~_missing_rows(y_arr, matrix.shape[0], "y")
-    extras = []
-    for v, what in ((weights, "weights"), (offset, "offset")):
-        arr = None if v is None else as_array(v)
+    arrays = {k: None if v is None else as_array(v) for k, v in extras.items()}
+    for what, arr in arrays.items():
         if arr is not None:
             keep &= ~_missing_rows(arr, matrix.shape[0], what)
-        extras.append(arr)
     n_dropped = int(keep.size - keep.sum())
     if n_dropped == 0:
-        return matrix, y_arr, *extras, names, 0
-    subset = [None if a is None else a[keep] for a in extras]
-    return matrix[keep], y_arr[keep], *subset, names, n_dropped
+        return matrix, y_arr, arrays, names, 0
+    subset = {k: None if a is None else a[keep] for k, a in arrays.items()}
+    return matrix[keep], y_arr[keep], subset, names, n_dropped
 
 
 def _missing_rows(arr: np.ndarray, n: int, what: str) -> np.ndarray:

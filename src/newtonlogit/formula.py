@@ -192,6 +192,7 @@ class Inputs:
     feature_names: Any
     spec: FormulaSpec | None = None
     n_dropped: int = 0
+    groups: Any = None
 
     def attach(self, results):
         """The results, remembering the formula and the rows dropped."""
@@ -210,20 +211,21 @@ def resolve_inputs(
     missing: str,
     fit_intercept: bool,
     feature_names: Any,
+    groups: Any = None,
 ) -> Inputs:
     """Turn a formula (``X`` a string, with ``data``) or matrices into Inputs.
 
     Missing values: ``missing="raise"`` leaves them to the checks, which count
     the rows and name the columns; ``"drop"`` drops those rows and counts them.
+    With a formula, ``weights``, ``offset`` and ``groups`` may name columns.
     """
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {MISSING}; got {missing!r}")
     if isinstance(X, str):
         if y is not None:
             raise ValueError("with a formula, the response is in the formula: omit y")
-        inputs = encode_formula(
-            X, data, weights=weights, offset=offset, missing=missing
-        )
+        extras = {"weights": weights, "offset": offset, "groups": groups}
+        inputs = encode_formula(X, data, extras=extras, missing=missing)
         if not fit_intercept and inputs.fit_intercept:
             raise ValueError(
                 "a formula says whether there is an intercept: write 'y ~ 0 + ...' "
@@ -236,23 +238,30 @@ def resolve_inputs(
         raise ValueError("logit(X, y) needs y (or a formula string and data=)")
     n_dropped = 0
     if missing == "drop":
-        X, y, weights, offset, names, n_dropped = drop_missing(X, y, weights, offset)
+        extras = {"weights": weights, "offset": offset, "groups": groups}
+        X, y, extras, names, n_dropped = drop_missing(X, y, extras)
+        weights, offset, groups = extras["weights"], extras["offset"], extras["groups"]
         if n_dropped and feature_names is None:
             feature_names = names
         if n_dropped and X.shape[0] == 0:
             raise DataError(f"every row has a missing value ({n_dropped} dropped)")
-    return Inputs(X, y, weights, offset, fit_intercept, feature_names, None, n_dropped)
+    return Inputs(
+        X, y, weights, offset, fit_intercept, feature_names, None, n_dropped, groups
+    )
 
 
 def encode_formula(
     formula: str,
     data: Any,
     *,
-    weights: Any = None,
-    offset: Any = None,
+    extras: dict[str, Any] | None = None,
     missing: str = "raise",
 ) -> Inputs:
-    """Encode ``data`` by ``formula`` for a fit; see the module docstring."""
+    """Encode ``data`` by ``formula`` for a fit; see the module docstring.
+
+    ``extras`` are per-row arrays (weights, offset, groups) or names of
+    columns of ``data``; rows dropped for missing values are dropped from them.
+    """
     from formulaic import Formula, model_matrix
 
     if data is None:
@@ -261,11 +270,9 @@ def encode_formula(
     rhs = _parse(Formula, rhs_text, formula)
     response, lhs_variables = _response_variables(Formula, lhs, formula)
     variables = sorted(_variables(rhs))
-    extra = {}
-    for v, what in ((weights, "weights"), (offset, "offset")):
-        if isinstance(v, str):
-            extra[what] = v
-    needed = list(dict.fromkeys([*variables, *lhs_variables, *extra.values()]))
+    extras = dict(extras or {})
+    named = {what: v for what, v in extras.items() if isinstance(v, str)}
+    needed = list(dict.fromkeys([*variables, *lhs_variables, *named.values()]))
     frame = _as_pandas(data, needed, "data", formula)
     rows = _missing_mask(frame, needed)
     n_dropped = 0
@@ -276,10 +283,10 @@ def encode_formula(
         frame = frame.loc[~rows].reset_index(drop=True)
         if frame.shape[0] == 0:
             raise DataError(f"every row has a missing value ({n_dropped} dropped)")
-    weights, offset = (
-        frame[extra[what]].to_numpy() if what in extra else _subset(v, rows, what)
-        for v, what in ((weights, "weights"), (offset, "offset"))
-    )
+    extras = {
+        what: frame[v].to_numpy() if what in named else _subset(v, rows, what)
+        for what, v in extras.items()
+    }
     try:
         matrix = model_matrix(rhs, frame, context=CONTEXT, na_action="ignore")
     except Exception as exc:
@@ -289,7 +296,15 @@ def encode_formula(
     keep = [j for j, c in enumerate(matrix.columns) if c != INTERCEPT]
     X = np.ascontiguousarray(matrix.to_numpy(dtype=np.float64)[:, keep])
     return Inputs(
-        X, y, weights, offset, spec.fit_intercept, spec.columns, spec, n_dropped
+        X,
+        y,
+        extras.get("weights"),
+        extras.get("offset"),
+        spec.fit_intercept,
+        spec.columns,
+        spec,
+        n_dropped,
+        extras.get("groups"),
     )
 
 

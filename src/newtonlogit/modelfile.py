@@ -31,7 +31,6 @@ import json
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -66,6 +65,12 @@ SAVED_FIELDS = (
     "message",
     "model_spec",
     "n_dropped",
+    "cov_type",
+    "n_groups",
+    "loglik_null",
+    "loglik_saturated",
+    "margins",
+    "fit_notes",
 )
 NOT_SAVED_FIELDS = ("refit",)  # a link to the training data
 
@@ -131,13 +136,18 @@ def to_document(results: LogitResults) -> dict:
         "estimates": {
             "coef": _floats(results.coef),
             "cov": [_floats(row) for row in results.cov_array],
-            "cov_type": getattr(results, "cov_type", "nonrobust"),
+            "cov_type": results.cov_type,
+            "n_groups": int(results.n_groups),
         },
         "fit": {
             "loglik": _float(results.loglik),
             "converged": bool(results.converged),
             "n_iter": int(results.n_iter),
             "message": str(results.message),
+            "loglik_null": _float(results.loglik_null),
+            "loglik_saturated": _float(results.loglik_saturated),
+            "notes": list(results.fit_notes),
+            "margins": _margins(results.margins),
             "history": {
                 column: _floats(history[column].to_numpy(dtype=np.float64))
                 for column in HISTORY_COLUMNS
@@ -150,6 +160,17 @@ def to_document(results: LogitResults) -> dict:
         },
     }
     return {**body, "checksum": checksum(body)}
+
+
+def _margins(margins) -> dict | None:
+    if margins is None:
+        return None
+    return {
+        "f_mean": _float(margins.f_mean),
+        "grad_f": _floats(margins.grad_f),
+        "x_mean": _floats(margins.x_mean),
+        "offset_mean": _float(margins.offset_mean),
+    }
 
 
 def checksum(body: Mapping) -> str:
@@ -216,11 +237,14 @@ def from_document(document: Any, label: str = "model file") -> LogitResults:
         model_spec=None if spec is None else _formula(spec, features, label),
         n_dropped=check.count(training, "rows_dropped_missing"),
     )
-    cov_type = check.typed(estimates, "cov_type", str)
-    if "cov_type" in {f.name for f in fields(LogitResults)}:
-        values["cov_type"] = cov_type
-    elif cov_type != "nonrobust":
-        raise ModelFileError(f"{label}: cov_type {cov_type!r} is not supported here")
+    values.update(
+        cov_type=_cov_type(check, estimates),
+        n_groups=check.count(estimates, "n_groups"),
+        loglik_null=check.floats(fit, "loglik_null", ()).item(),
+        loglik_saturated=check.floats(fit, "loglik_saturated", ()).item(),
+        fit_notes=tuple(check.strings(fit, "notes")),
+        margins=_read_margins(check, fit, len(features) + fit_intercept),
+    )
     return LogitResults(**values, refit=None)
 
 
@@ -258,6 +282,29 @@ def _names(check: _Checker, model: Mapping):
             "fit_intercept and aliased"
         )
     return names, features, aliased, fit_intercept
+
+
+def _cov_type(check: _Checker, estimates: Mapping) -> str:
+    from .covariance import COVARIANCE_ESTIMATORS
+
+    cov_type = check.typed(estimates, "cov_type", str)
+    if cov_type not in COVARIANCE_ESTIMATORS:
+        check.fail("cov_type", f"one of {list(COVARIANCE_ESTIMATORS)}")
+    return cov_type
+
+
+def _read_margins(check: _Checker, fit: Mapping, k_full: int):
+    from .fitstats import MarginSums
+
+    if fit.get("margins", "absent") is None:
+        return None
+    margins = check.section(fit, "margins")
+    return MarginSums(
+        check.floats(margins, "f_mean", ()).item(),
+        check.floats(margins, "grad_f", (k_full,)),
+        check.floats(margins, "x_mean", (k_full,)),
+        check.floats(margins, "offset_mean", ()).item(),
+    )
 
 
 def _formula(spec, features, label) -> FormulaSpec:
@@ -321,6 +368,12 @@ class _Checker:
             bool not in kinds and isinstance(value, bool)
         ):
             self.fail(key, " or ".join(k.__name__ for k in kinds))
+        return value
+
+    def strings(self, d: Mapping, key: str) -> list[str]:
+        value = self.typed(d, key, list)
+        if not all(isinstance(v, str) for v in value):
+            self.fail(key, "a list of strings")
         return value
 
     def count(self, d: Mapping, key: str) -> int:

@@ -38,6 +38,12 @@ PENALTY_NOTES: dict[str, Callable] = {"l2": _l2_note}
 def standard_notes(res) -> list[str]:
     """Notes every fit may need: dropped columns, convergence, penalty, clusters."""
     notes = []
+    if res.model_spec is not None:
+        notes.append(f"Formula: {res.model_spec.formula}")
+    if res.n_dropped:
+        notes.append(
+            f"{res.n_dropped} row(s) with missing values were dropped (missing='drop')."
+        )
     if res.aliased:
         notes.append(
             f"Dropped aliased (collinear) column(s): {', '.join(res.aliased)}; "
