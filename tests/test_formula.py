@@ -267,3 +267,11 @@ def test_long_reads_report_progress(tmp_path, monkeypatch):
     frame = files.read_table(str(path), lines.append)
     assert frame.shape == (50, 2) and frame["a"].tolist() == list(range(50))
     assert len(lines) == 5 and lines[-1].startswith("read 50 rows (100%)")
+
+
+def test_missing_drop_refuses_device_arrays():
+    xp = pytest.importorskip("array_api_strict")
+    X = xp.asarray(np.random.default_rng(0).normal(size=(20, 2)))
+    y = xp.asarray((np.arange(20) % 2).astype(float))
+    with pytest.raises(ValueError, match="missing='drop' works on host data"):
+        nl.logit(X, y, missing="drop")

@@ -238,6 +238,13 @@ def resolve_inputs(
         raise ValueError("logit(X, y) needs y (or a formula string and data=)")
     n_dropped = 0
     if missing == "drop":
+        from .backends import is_device_array
+
+        if any(is_device_array(a) for a in (X, y, weights, offset)):
+            raise ValueError(
+                "missing='drop' works on host data (NumPy or DataFrames); drop "
+                "the rows with missing values from device arrays first"
+            )
         extras = {"weights": weights, "offset": offset, "groups": groups}
         X, y, extras, names, n_dropped = drop_missing(X, y, extras)
         weights, offset, groups = extras["weights"], extras["offset"], extras["groups"]
