@@ -17,7 +17,7 @@ from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
 from .exceptions import CollinearityError, CollinearityWarning, ConvergenceWarning
 from .fitstats import fit_statistics
-from .formula import resolve_inputs
+from .inputs import resolve_inputs
 from .newton import NewtonResult, newton
 from .objective import LogLikelihood, Restricted, Ridge, aliased_columns
 from .refit import Refitter

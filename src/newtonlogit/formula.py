@@ -30,7 +30,7 @@ import ast
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -39,11 +39,11 @@ import pandas as pd
 
 from ._jsonstate import decode_state, encode_state
 from ._safe_formula import check_expression
-from .design import INTERCEPT, as_frame, drop_missing
+from .design import INTERCEPT, as_frame
 from .exceptions import DataError
+from .inputs import Inputs
 
 CONTEXT: Mapping[str, Any] = {"np": np, "numpy": np}
-MISSING = ("raise", "drop")
 _CBIND = re.compile(r"^\s*cbind\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)\s*$")
 
 
@@ -178,83 +178,6 @@ class FormulaSpec:
                     f"{sorted(map(str, known))}); the model has no coefficient "
                     "for it"
                 )
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Everything ``logit`` fits, whichever front end it came from."""
-
-    X: Any
-    y: Any
-    weights: Any
-    offset: Any
-    fit_intercept: bool
-    feature_names: Any
-    spec: FormulaSpec | None = None
-    n_dropped: int = 0
-    groups: Any = None
-
-    def attach(self, results):
-        """The results, remembering the formula and the rows dropped."""
-        if self.spec is None and self.n_dropped == 0:
-            return results
-        return replace(results, model_spec=self.spec, n_dropped=self.n_dropped)
-
-
-def resolve_inputs(
-    X: Any,
-    y: Any,
-    *,
-    data: Any,
-    weights: Any,
-    offset: Any,
-    missing: str,
-    fit_intercept: bool,
-    feature_names: Any,
-    groups: Any = None,
-) -> Inputs:
-    """Turn a formula (``X`` a string, with ``data``) or matrices into Inputs.
-
-    Missing values: ``missing="raise"`` leaves them to the checks, which count
-    the rows and name the columns; ``"drop"`` drops those rows and counts them.
-    With a formula, ``weights``, ``offset`` and ``groups`` may name columns.
-    """
-    if missing not in MISSING:
-        raise ValueError(f"missing must be one of {MISSING}; got {missing!r}")
-    if isinstance(X, str):
-        if y is not None:
-            raise ValueError("with a formula, the response is in the formula: omit y")
-        extras = {"weights": weights, "offset": offset, "groups": groups}
-        inputs = encode_formula(X, data, extras=extras, missing=missing)
-        if not fit_intercept and inputs.fit_intercept:
-            raise ValueError(
-                "a formula says whether there is an intercept: write 'y ~ 0 + ...' "
-                "(or '... - 1') instead of fit_intercept=False"
-            )
-        return inputs
-    if data is not None:
-        raise ValueError("data= is used with a formula string as first argument")
-    if y is None:
-        raise ValueError("logit(X, y) needs y (or a formula string and data=)")
-    n_dropped = 0
-    if missing == "drop":
-        from .backends import is_device_array
-
-        if any(is_device_array(a) for a in (X, y, weights, offset)):
-            raise ValueError(
-                "missing='drop' works on host data (NumPy or DataFrames); drop "
-                "the rows with missing values from device arrays first"
-            )
-        extras = {"weights": weights, "offset": offset, "groups": groups}
-        X, y, extras, names, n_dropped = drop_missing(X, y, extras)
-        weights, offset, groups = extras["weights"], extras["offset"], extras["groups"]
-        if n_dropped and feature_names is None:
-            feature_names = names
-        if n_dropped and X.shape[0] == 0:
-            raise DataError(f"every row has a missing value ({n_dropped} dropped)")
-    return Inputs(
-        X, y, weights, offset, fit_intercept, feature_names, None, n_dropped, groups
-    )
 
 
 def encode_formula(
@@ -537,4 +460,4 @@ def _str_list(d: Mapping, key: str) -> list[str]:
     return value
 
 
-__all__ = ["FormulaSpec", "Inputs", "encode_formula", "resolve_inputs"]
+__all__ = ["FormulaSpec", "encode_formula"]

@@ -1,0 +1,102 @@
+"""What ``logit`` fits, whichever front end it came from.
+
+:func:`resolve_inputs` turns the user's arguments into :class:`Inputs`: a
+formula string with ``data`` goes to :mod:`newtonlogit.formula`; matrices
+(NumPy, any DataFrame narwhals knows, device arrays) pass through, with rows
+holding missing values dropped and counted when ``missing="drop"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .design import drop_missing
+from .exceptions import DataError
+
+if TYPE_CHECKING:
+    from .formula import FormulaSpec
+
+MISSING = ("raise", "drop")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything ``logit`` fits, whichever front end it came from."""
+
+    X: Any
+    y: Any
+    weights: Any
+    offset: Any
+    fit_intercept: bool
+    feature_names: Any
+    spec: FormulaSpec | None = None
+    n_dropped: int = 0
+    groups: Any = None
+
+    def attach(self, results):
+        """The results, remembering the formula and the rows dropped."""
+        if self.spec is None and self.n_dropped == 0:
+            return results
+        return replace(results, model_spec=self.spec, n_dropped=self.n_dropped)
+
+
+def resolve_inputs(
+    X: Any,
+    y: Any,
+    *,
+    data: Any,
+    weights: Any,
+    offset: Any,
+    missing: str,
+    fit_intercept: bool,
+    feature_names: Any,
+    groups: Any = None,
+) -> Inputs:
+    """Turn a formula (``X`` a string, with ``data``) or matrices into Inputs.
+
+    Missing values: ``missing="raise"`` leaves them to the checks, which count
+    the rows and name the columns; ``"drop"`` drops those rows and counts them.
+    With a formula, ``weights``, ``offset`` and ``groups`` may name columns.
+    """
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {MISSING}; got {missing!r}")
+    if isinstance(X, str):
+        if y is not None:
+            raise ValueError("with a formula, the response is in the formula: omit y")
+        from .formula import encode_formula
+
+        extras = {"weights": weights, "offset": offset, "groups": groups}
+        inputs = encode_formula(X, data, extras=extras, missing=missing)
+        if not fit_intercept and inputs.fit_intercept:
+            raise ValueError(
+                "a formula says whether there is an intercept: write 'y ~ 0 + ...' "
+                "(or '... - 1') instead of fit_intercept=False"
+            )
+        return inputs
+    if data is not None:
+        raise ValueError("data= is used with a formula string as first argument")
+    if y is None:
+        raise ValueError("logit(X, y) needs y (or a formula string and data=)")
+    n_dropped = 0
+    if missing == "drop":
+        from .backends import is_device_array
+
+        if any(is_device_array(a) for a in (X, y, weights, offset)):
+            raise ValueError(
+                "missing='drop' works on host data (NumPy or DataFrames); drop "
+                "the rows with missing values from device arrays first"
+            )
+        extras = {"weights": weights, "offset": offset, "groups": groups}
+        X, y, extras, names, n_dropped = drop_missing(X, y, extras)
+        weights, offset, groups = extras["weights"], extras["offset"], extras["groups"]
+        if n_dropped and feature_names is None:
+            feature_names = names
+        if n_dropped and X.shape[0] == 0:
+            raise DataError(f"every row has a missing value ({n_dropped} dropped)")
+    return Inputs(
+        X, y, weights, offset, fit_intercept, feature_names, None, n_dropped, groups
+    )
+
+
+__all__ = ["MISSING", "Inputs", "resolve_inputs"]
