@@ -85,8 +85,20 @@ def _add_fit(commands) -> None:
     fit.add_argument("--save", metavar="MODEL.json", help="write a model file")
     _add_format(fit)
     fit.add_argument(
-        "-o", "--output", metavar="FILE", help="write the table here, not stdout"
+        "-o", "--output", metavar="FILE", help="write the summary here, not to stdout"
     )
+    _add_plot_options(fit)
+    fit.add_argument("--max-iter", type=int, default=100, help="most Newton steps")
+    fit.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print each Newton iteration (and read progress) to stderr",
+    )
+    fit.set_defaults(run=run_fit)
+
+
+def _add_plot_options(fit) -> None:
     fit.add_argument("--plot", metavar="FILE.png", help="write a figure as PNG")
     fit.add_argument(
         "--plot-kind",
@@ -97,14 +109,6 @@ def _add_fit(commands) -> None:
     fit.add_argument(
         "--plot-x", metavar="COL", help="predictor of the scurve plot (default: first)"
     )
-    fit.add_argument("--max-iter", type=int, default=100, help="most Newton steps")
-    fit.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="print each Newton iteration (and read progress) to stderr",
-    )
-    fit.set_defaults(run=run_fit)
 
 
 def _add_predict(commands) -> None:
