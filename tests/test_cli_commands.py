@@ -122,6 +122,14 @@ def test_summary_of_the_saved_model_matches_the_fit(files):
     assert "C(rank)[T.4]" in text.stdout and "Formula: admit ~ gre" in text.stdout
 
 
+def test_fit_drops_missing_rows_when_asked(files):
+    data = _write(files["folder"], "na_ok.csv", "y,x\n0,1\n1,\n0,3\n1,4\n0,2\n1,2.5\n")
+    out = run("fit", data, "--target", "y", "--drop-missing")
+    assert out.returncode == 0, out.stderr
+    assert "Observations:" in out.stdout and "5" in out.stdout
+    assert "1 row(s) with missing values were dropped" in out.stdout
+
+
 @pytest.mark.parametrize("command", ["fit", "predict", "summary"])
 def test_help_has_examples(command):
     out = run(command, "--help")

@@ -229,6 +229,14 @@ def test_cluster_groups_by_column_name_and_dropped_rows(frame):
     assert "2 row(s) with missing values were dropped" in str(a)
 
 
+def test_columns_named_like_functions(frame):
+    df = frame.assign(scale=frame.z, log=frame.x)
+    res = nl.logit("y ~ scale + log + np.log(scale)", data=df)
+    assert list(res.params.index) == ["Intercept", "scale", "log", "np.log(scale)"]
+    assert res.model_spec.variables == ("log", "scale")
+    np.testing.assert_allclose(res.predict(df.head(3)), res.predict(df)[:3])
+
+
 def test_weights_by_column_name(frame):
     w = (frame.s % 3).astype(float)
     a = nl.logit("y ~ x", data=frame.assign(w=w), weights="w")

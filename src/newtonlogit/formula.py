@@ -139,7 +139,9 @@ class FormulaSpec:
             values.
         """
         variables = list(self.variables)
-        frame = _as_pandas(data, variables, "new data", self.formula)
+        frame = _select(
+            _frame_of(data, "new data"), variables, "new data", self.formula
+        )
         rows = _missing_mask(frame, variables)
         if rows.any():
             raise DataError(_missing_message(frame, variables, rows, "new data"))
@@ -198,12 +200,14 @@ def encode_formula(
         raise ValueError("a formula needs data=: a pandas or polars DataFrame")
     lhs, rhs_text = _split(formula)
     rhs = _parse(Formula, rhs_text, formula)
-    response, lhs_variables = _response_variables(Formula, lhs, formula)
-    variables = sorted(_variables(rhs))
+    source = _frame_of(data, "data")
+    columns = {str(c) for c in source.columns}
+    response, lhs_variables = _response_variables(Formula, lhs, formula, columns)
+    variables = sorted(_variables(rhs, columns))
     extras = dict(extras or {})
     named = {what: v for what, v in extras.items() if isinstance(v, str)}
     needed = list(dict.fromkeys([*variables, *lhs_variables, *named.values()]))
-    frame = _as_pandas(data, needed, "data", formula)
+    frame = _select(source, needed, "data", formula)
     rows = _missing_mask(frame, needed)
     n_dropped = 0
     if rows.any():
@@ -261,7 +265,7 @@ def _parse(Formula, text: str, formula: str):
     return parsed
 
 
-def _response_variables(Formula, lhs: str, formula: str):
+def _response_variables(Formula, lhs: str, formula: str, columns: set[str]):
     """The response's column names, and the data columns it reads."""
     counts = _CBIND.match(lhs)
     if counts:
@@ -275,15 +279,17 @@ def _response_variables(Formula, lhs: str, formula: str):
     name = _unquote(lhs)
     if _is_name(lhs):
         return (name,), [name]
-    return (lhs,), sorted(_variables(_parse(Formula, lhs, formula)))
+    return (lhs,), sorted(_variables(_parse(Formula, lhs, formula), columns))
 
 
-def _variables(parsed) -> set[str]:
+def _variables(parsed, columns: set[str]) -> set[str]:
     """The data columns a parsed formula reads.
 
     formulaic's ``required_variables`` misses the arguments of stateful
     transforms (``center(x)``, ``poly(z, 2)``), so the factors' expressions
-    are read here: every name that is not a function is a column.
+    are read here: a looked-up name is a column; in an expression, a name is a
+    column unless it is a function and not one of the data's ``columns``
+    (a column named ``scale`` is a column).
     """
     names: set[str] = set()
     for term in parsed:
@@ -292,8 +298,9 @@ def _variables(parsed) -> set[str]:
             if method == "lookup":
                 names.add(factor.expr)
             elif method == "python":
-                names |= _python_names(factor.expr)
-    return names - _functions()
+                found = _python_names(factor.expr)
+                names |= {n for n in found if n in columns or n not in _functions()}
+    return names
 
 
 def _python_names(expr: str) -> set[str]:
@@ -365,8 +372,8 @@ def _public_state(state: Mapping) -> dict:
 
 
 # -- data ------------------------------------------------------------------
-def _as_pandas(data: Any, columns: list[str], what: str, formula: str) -> pd.DataFrame:
-    """The named columns of any DataFrame narwhals knows, as a pandas frame."""
+def _frame_of(data: Any, what: str):
+    """Any DataFrame narwhals knows (or a dict of columns), as narwhals'."""
     if isinstance(data, Mapping):
         data = pd.DataFrame(dict(data))
     frame = as_frame(data)
@@ -375,6 +382,11 @@ def _as_pandas(data: Any, columns: list[str], what: str, formula: str) -> pd.Dat
             f"{what} must be a DataFrame (pandas, polars, ...) or a dict of "
             f"columns; got {type(data).__name__}"
         )
+    return frame
+
+
+def _select(frame, columns: list[str], what: str, formula: str) -> pd.DataFrame:
+    """The named columns as a pandas frame (what formulaic is given)."""
     lacking = [c for c in columns if c not in frame.columns]
     if lacking:
         raise DataError(
