@@ -27,6 +27,11 @@ def test_demo_tells_the_truth_quickly():
     text = out.stdout
     first, second = text.split("2. versicolor vs virginica")
     assert "does not exist" in first and "The fit converged" not in first
+    # the separation is diagnosed by name, then Firth's finite estimates follow
+    assert "complete separation" in first and "petal_width -> +inf" in first
+    firth = first.split("Firth's penalized likelihood")[1]
+    assert "converged" in firth and "lr_p" in firth and "inf" not in firth
+    assert "profile penalized-likelihood intervals" in " ".join(firth.split())
     assert "test accuracy" in first and "iteration" in first
     assert "The fit converged" in second and "std_err" in second
     assert elapsed < 5 * 2  # the issue asks for < 5 s; allow a loaded CI machine

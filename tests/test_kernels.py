@@ -35,7 +35,7 @@ def test_score_and_info_match_finite_differences(fit_intercept, extra):
     block = _block(**extra)
     k = block.X.shape[1] + fit_intercept
     beta = np.linspace(-0.5, 0.7, k)
-    ll, score, info, _ = _kernels.newton_sums(np, block, beta, fit_intercept)
+    ll, score, info, *_ = _kernels.newton_sums(np, block, beta, fit_intercept)
 
     def f(b):
         return float(_kernels.loglik(np, block, b, fit_intercept)[0])
@@ -61,7 +61,9 @@ def test_no_overflow_warnings_at_extreme_eta():
     with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
         warnings.simplefilter("error")
         p = _kernels.expit(np, eta)
-        ll, score, info, wsum = _kernels.newton_sums(np, block, np.array([1.0]), False)
+        ll, score, info, wsum, _ = _kernels.newton_sums(
+            np, block, np.array([1.0]), False
+        )
         log1p = _kernels.log1pexp(np, eta)
     assert np.all(np.isfinite([ll, *score, *info.ravel(), wsum]))
     np.testing.assert_array_equal(p[[0, 4]], [0.0, 1.0])
@@ -73,5 +75,5 @@ def test_no_overflow_warnings_at_extreme_eta():
 def test_weights_without_cancellation():
     eta = np.array([40.0])  # p = 1 - 4e-18: 1 - p would be 0 in float64
     block = Block(eta[:, None], np.array([1.0]))
-    *_, info, _ = _kernels.newton_sums(np, block, np.array([1.0]), False)
+    _, _, info, *_ = _kernels.newton_sums(np, block, np.array([1.0]), False)
     assert info[0, 0] == pytest.approx(np.exp(-40.0), rel=1e-12)

@@ -8,9 +8,11 @@ from .exceptions import (
     ConvergenceWarning,
     DataError,
     ModelFileError,
+    SeparationWarning,
 )
 from .modelfile import load
 from .results import LogitResults
+from .separation import Separation, check_separation
 
 __all__ = [
     "CollinearityError",
@@ -20,7 +22,10 @@ __all__ = [
     "LogisticRegression",
     "LogitResults",
     "ModelFileError",
+    "Separation",
+    "SeparationWarning",
     "__version__",
+    "check_separation",
     "load",
     "logit",
 ]

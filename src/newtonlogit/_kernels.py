@@ -33,6 +33,9 @@ import numpy as np
 
 Array = Any
 
+# |eta| beyond which a fitted probability counts as certain: p (1 - p) < 3e-7.
+SATURATED_ETA = 15.0
+
 
 class Block(NamedTuple):
     """One row block of the data; optional parts are ``None`` when trivial."""
@@ -112,6 +115,11 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
         Fisher information ``X^T V X`` with ``v = w n p (1 - p)``.
     weight_sum : scalar
         ``sum(v)``, the total IRLS weight; the solver's step cap uses it.
+    saturated : scalar
+        Weighted number of trials on rows fitted as (numerically) certain and
+        right: every trial a success and ``eta > SATURATED_ETA``, or every
+        trial a failure and ``eta < -SATURATED_ETA``. Rows running off this way
+        are the sign of separation (see :mod:`newtonlogit.separation`).
 
     Notes
     -----
@@ -132,11 +140,13 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     v = _weighted(v, block.weights)
     ll = xp.sum(_weighted(_row_loglik(xp, block, eta), block.weights))
 
+    saturated = _saturated(xp, block, eta)
+
     Z = X * xp.sqrt(v)[:, None]
     gram = Z.T @ Z
     score_x = resid @ X
     if not fit_intercept:
-        return ll, score_x, gram, xp.sum(v)
+        return ll, score_x, gram, xp.sum(v), saturated
     vx = v @ X
     k = X.shape[1] + 1
     info = xp.zeros((k, k), dtype=xp.float64, device=_device(X))
@@ -145,7 +155,7 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     info[1:, 0] = vx
     info[1:, 1:] = gram
     score = xp.concat([xp.reshape(xp.sum(resid), (1,)), score_x])
-    return ll, score, info, xp.sum(v)
+    return ll, score, info, xp.sum(v), saturated
 
 
 # -- after the fit: fit statistics and robust covariance ---------------------
@@ -308,3 +318,126 @@ def margin_sums(xp, block: Block, beta, fit_intercept: bool):
         cx = xp.concat([xp.reshape(xp.sum(c), (1,)), cx])
     off = xp.sum(c * block.offset) if block.offset is not None else xp.sum(c * 0.0)
     return xp.sum(c), xp.sum(cf), gx, cx, off
+
+
+def _saturated(xp, block: Block, eta):
+    """Weighted trials on rows fitted as certain, and rightly so."""
+    trials = 1.0 if block.trials is None else block.trials
+    certain = ((block.y >= trials) & (eta > SATURATED_ETA)) | (
+        (block.y <= 0) & (eta < -SATURATED_ETA)
+    )
+    n = xp.astype(certain, xp.float64)
+    if block.trials is not None:
+        n = n * block.trials
+    return xp.sum(_weighted(n, block.weights))
+
+
+def hat_values(xp, block: Block, beta, fit_intercept: bool, inv_info):
+    """``(p, h)`` for the block: fitted probabilities and the hat values
+    ``h_i = v_i x_i^T (X^T V X)^{-1} x_i`` (``v = w n p (1 - p)``).
+
+    ``inv_info`` is ``(X^T V X)^{-1}`` over all rows, in the order of ``beta``
+    (zero rows and columns for coefficients left out). The hat values are the
+    diagonal of ``V^{1/2} X I^{-1} X^T V^{1/2}``, computed row by row from
+    ``X_block I^{-1}`` (a block-sized temporary): never the ``n x n`` matrix.
+    """
+    X = _float64(xp, block.X)
+    eta = linear_predictor(xp, block, beta, fit_intercept)
+    e = exp_neg_abs(xp, eta)
+    p = xp.where(eta >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    v = e / ((1.0 + e) * (1.0 + e))
+    if block.trials is not None:
+        v = block.trials * v
+    v = _weighted(v, block.weights)
+    A = xp.asarray(inv_info, dtype=xp.float64, device=_device(X))
+    if fit_intercept:
+        quad = xp.sum((X @ A[1:, 1:]) * X, axis=1) + 2.0 * (X @ A[1:, 0]) + A[0, 0]
+    else:
+        quad = xp.sum((X @ A) * X, axis=1)
+    return p, v * quad
+
+
+def flac_pseudo_sums(
+    xp, block: Block, beta_aug, firth_beta, fit_intercept: bool, inv_info
+):
+    """:func:`newton_sums` of FLAC's pseudo-observations of the block.
+
+    Each row ``i`` stands for two pseudo-rows with its ``x_i`` and offset, one
+    event and one non-event, each of weight ``h_i / 2`` (the Firth hat value,
+    recomputed here from ``firth_beta`` and ``inv_info``): one grouped row with
+    1 success in 2 trials and weight ``h_i / 2``. ``beta_aug`` always has an
+    intercept slot first, holding the model's intercept (if any) plus the
+    coefficient of the pseudo-observation indicator.
+    """
+    _, h = hat_values(xp, block, firth_beta, fit_intercept, inv_info)
+    ones = xp.ones_like(h)
+    pseudo = Block(block.X, ones, 2.0 * ones, 0.5 * h, block.offset)
+    return newton_sums(xp, pseudo, beta_aug, True)
+
+
+def firth_sums(xp, block: Block, beta, fit_intercept: bool, root):
+    """The gradient and curvature of Firth's penalty ``1/2 log|I|`` from the block.
+
+    Parameters
+    ----------
+    root : (c, k) float64
+        ``L^{-1}`` of the Cholesky factor ``I = L L^T`` of the information over
+        the ``c`` coefficients in the model, with zero columns for the others:
+        ``z_i = root x_i`` has ``q_il = x_i^T I^{-1} x_l = z_i^T z_l``.
+
+    Returns
+    -------
+    adjustment : (k,)
+        ``sum_i h_i (1/2 - p_i) x_i`` with hat values ``h_i = v_i |z_i|^2``.
+    diagonal : (k, k)
+        ``sum_i h_i (3 p_i (1 - p_i) - 1/2) x_i x_i^T``.
+    cross : (c (c + 1) / 2, k)
+        ``sum_i a_i (z_i z_i^T) x_i^T`` with ``a_i = v_i (1/2 - p_i)``, the
+        symmetric ``z_i z_i^T`` stored as its upper triangle (off-diagonal
+        entries times sqrt(2)).
+
+    Notes
+    -----
+    The negative Hessian of ``1/2 log|I|`` is
+    ``diagonal + 2 sum_{i,l} a_i a_l q_il^2 x_i x_l^T``, and
+    ``q_il^2 = (z_i (x) z_i)^T (z_l (x) z_l)`` makes the double sum
+    ``2 C^T C`` with ``C = cross``: sums over single rows only,
+    ``O(m c^2 k / 2)`` per block, never an ``n x n`` matrix.
+    """
+    X = _float64(xp, block.X)
+    if fit_intercept:
+        ones = xp.ones((X.shape[0], 1), dtype=xp.float64, device=_device(X))
+        X = xp.concat([ones, X], axis=1)
+    eta = linear_predictor(xp, block, beta, fit_intercept)
+    e = exp_neg_abs(xp, eta)
+    p = xp.where(eta >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    pq = e / ((1.0 + e) * (1.0 + e))
+    v = pq if block.trials is None else block.trials * pq
+    v = _weighted(v, block.weights)
+    Z = X @ xp.asarray(root, dtype=xp.float64, device=_device(X)).T
+    h = v * xp.sum(Z * Z, axis=1)
+    adjustment = (h * (0.5 - p)) @ X
+    d = h * (3.0 * pq - 0.5)
+    diagonal = (X * d[:, None]).T @ X
+    aX = X * (v * (0.5 - p))[:, None]
+    return adjustment, diagonal, _kron_rows_gram(xp, Z, aX)
+
+
+def _kron_rows_gram(xp, Z, aX):
+    """``C = sum_i u_i ax_i^T`` with ``u_i`` the entries ``z_ia z_ib`` (a <= b)
+    of ``z_i z_i^T``, off-diagonal ones times sqrt(2), so that ``C^T C`` is the
+    sum over all pairs (a, b). One GEMM per chunk of rows, the chunk sized so
+    that its ``chunk x c(c+1)/2`` temporary stays about 8 MB."""
+    m, c = Z.shape
+    first, second = np.triu_indices(c)
+    scale = xp.asarray(np.where(first == second, 1.0, np.sqrt(2.0)), device=_device(Z))
+    first = xp.asarray(first, device=_device(Z))
+    second = xp.asarray(second, device=_device(Z))
+    chunk = max(1, (1 << 20) // max(scale.shape[0], 1))
+    total = xp.zeros((scale.shape[0], aX.shape[1]), dtype=xp.float64, device=_device(Z))
+    for start in range(0, m, chunk):
+        rows = slice(start, min(start + chunk, m))
+        Zc = Z[rows, :]
+        pairs = xp.take(Zc, first, axis=1) * xp.take(Zc, second, axis=1) * scale
+        total = total + pairs.T @ aX[rows, :]
+    return total

@@ -15,15 +15,22 @@ from ._namespace import namespace_of
 from .backends import backend_for, is_device_array
 from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
-from .exceptions import CollinearityError, CollinearityWarning, ConvergenceWarning
+from .exceptions import (
+    CollinearityError,
+    CollinearityWarning,
+    ConvergenceWarning,
+    SeparationWarning,
+)
+from .firth import FIRTH_PENALTIES, finish_firth
 from .fitstats import fit_statistics
 from .inputs import resolve_inputs
 from .newton import NewtonResult, newton
-from .objective import LogLikelihood, Restricted, Ridge, aliased_columns
+from .objective import Firth, LogLikelihood, Restricted, Ridge, aliased_columns
 from .refit import Refitter
 from .results import LogitResults
+from .separation import SeparationMonitor, separation_note
 
-PENALTIES = (None, "l2")
+PENALTIES = (None, "l2", *FIRTH_PENALTIES)
 
 
 def logit(
@@ -70,8 +77,12 @@ def logit(
         With a formula, also the name of a column of ``data``.
     offset : array-like, optional
         Added to the linear predictor (with a formula, also a column name).
-    penalty : {None, "l2"}
+    penalty : {None, "l2", "firth", "flic", "flac"}
         ``"l2"`` maximizes ``loglik - alpha / 2 * ||b||^2`` (intercept unpenalized).
+        ``"firth"`` maximizes Firth's ``loglik + 1/2 log|X'WX|``: finite,
+        bias-reduced estimates even on separated data (R's logistf, brglm2).
+        ``"flic"`` and ``"flac"`` are Puhr et al.'s (2017) corrections of it
+        for predicted probabilities; see :mod:`newtonlogit.firth`.
     tol, max_iter : float, int
         Convergence tolerance (see :func:`newtonlogit.newton.newton`) and most
         Newton steps.
@@ -100,6 +111,10 @@ def logit(
         raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
     if not np.isfinite(alpha) or alpha < 0:
         raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
+    if penalty == "flic" and not fit_intercept:
+        raise ValueError(
+            "penalty='flic' refits the intercept: it needs fit_intercept=True"
+        )
     if penalty == "l2" and alpha == 0:
         penalty = None
     if not tol > 0 or max_iter < 0:
@@ -142,7 +157,7 @@ def logit(
 
     names = design.coef_names
     free = np.ones(len(names), dtype=bool)
-    if penalty is None:
+    if penalty != "l2":
         aliased = aliased_columns(first.info)
         if aliased.size:
             _refuse_or_warn(design, aliased, drop_collinear)
@@ -153,28 +168,41 @@ def logit(
         mask[0] = not fit_intercept
         objective = Ridge(likelihood, float(alpha), mask)
         first = None
-    refit = Refitter(objective, free, np.zeros(len(names)), tol, max_iter)
+    elif penalty in FIRTH_PENALTIES:
+        objective = Firth(likelihood, free)
+        first = None
+    # Firth's Newton-Raphson falls back to the Fisher information where the
+    # penalized likelihood's Hessian is not positive definite, and then
+    # converges only linearly: asking for a decrement below tol**2 leaves an
+    # error of about tol whichever matrix was used near the end.
+    solver_tol = tol**2 if penalty in FIRTH_PENALTIES else tol
+    refit = Refitter(objective, free, np.zeros(len(names)), solver_tol, max_iter)
     if not free.all():
         objective = Restricted(objective, free, np.zeros(len(names)))
         first = None
+    # Only the plain likelihood can run off to infinity; penalties keep it finite.
+    monitor = SeparationMonitor(design, free) if penalty is None else None
     fit = newton(
         objective,
         beta0[free],
-        tol=tol,
+        tol=solver_tol,
         max_iter=max_iter,
         first=first,
         callback=callback,
+        monitor=monitor,
     )
-    if not fit.converged:
-        warnings.warn(
-            f"Newton-Raphson did not converge: {fit.message}; see res.history",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+    separation = _separation_found(monitor)
+    _warn_if_not_converged(fit, separation)
     beta = np.zeros(len(names))
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
     res = _results(design, fit, free, penalty, alpha, refit)
+    if penalty in FIRTH_PENALTIES:
+        res = finish_firth(res, design, likelihood, penalty)
+    if separation is not None:
+        res = replace(
+            res, separation=separation, fit_notes=(separation_note(separation),)
+        )
     res = replace(
         res,
         **fit_statistics(
@@ -189,6 +217,30 @@ def logit(
         ),
     )
     return inputs.attach(res)
+
+
+def _separation_found(monitor):
+    if monitor is None or monitor.separation is None:
+        return None
+    return monitor.separation if monitor.separation.separated else None
+
+
+def _warn_if_not_converged(fit: NewtonResult, separation) -> None:
+    """One warning per fit: separation if found, else non-convergence."""
+    if separation is not None:
+        warnings.warn(
+            f"{fit.message}; the coefficients are where Newton-Raphson "
+            "stopped. Use penalty='firth' for finite estimates (see "
+            "res.separation)",
+            SeparationWarning,
+            stacklevel=3,
+        )
+    elif not fit.converged:
+        warnings.warn(
+            f"Newton-Raphson did not converge: {fit.message}; see res.history",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _start(design: Design, start: Any) -> np.ndarray:
@@ -266,6 +318,8 @@ def _results(
 
 
 def _unpenalized_loglik(fit: NewtonResult, penalty, alpha, fit_intercept) -> float:
+    if penalty in FIRTH_PENALTIES:
+        return np.nan  # filled in by finish_firth
     if penalty != "l2":
         return fit.evaluation.value
     b = fit.beta[1:] if fit_intercept else fit.beta

@@ -11,7 +11,7 @@ from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
 
 from .api import logit
-from .exceptions import ConvergenceWarning
+from .exceptions import ConvergenceWarning, SeparationWarning
 
 SEED = 0
 
@@ -31,6 +31,7 @@ def _experiment(first: int, second: int, out) -> object:
     X_train, X_test, y_train, y_test = _pair(first, second)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", SeparationWarning)
         res = logit(X_train, y_train, start=np.zeros(X_train.shape[1] + 1))
     event = res.classes[1]
     accuracy = np.mean((res.predict(X_test) > 0.5) == (y_test.to_numpy() == event))
@@ -43,42 +44,76 @@ def _experiment(first: int, second: int, out) -> object:
         res.history.to_string(index=False, float_format=lambda v: f"{v:.4g}"), file=out
     )
     print(f"test accuracy on {len(y_test)} flowers: {accuracy:.3f}", file=out)
-    return res
+    return res, (X_train, y_train)
+
+
+def _separated(res, out) -> None:
+    found = res.separation
+    features = ", ".join(found.describe())
+    print(file=out)
+    print(
+        textwrap.fill(
+            f"Newton-Raphson stopped after {res.n_iter} iterations without "
+            f"converging, and no amount of iterations would help: the data show "
+            f"{found.kind} separation (checked exactly by a linear program). "
+            f"Some combination of the features classifies every training flower "
+            f"without error, so the log-likelihood keeps rising towards 0 as "
+            f"the coefficients run off to infinity ({features}). The "
+            "maximum-likelihood estimate does not exist; the numbers below are "
+            "where the iterations stopped, not estimates, and their standard "
+            "errors are meaningless. The perfect test accuracy says the classes "
+            "are easy to tell apart, not that the model is right.",
+            width=79,
+        ),
+        file=out,
+    )
+    print(res.params.to_string(float_format=lambda v: f"{v:.4g}"), file=out)
+
+
+def _firth(data, out) -> None:
+    X_train, y_train = data
+    res = logit(X_train, y_train, penalty="firth")
+    print(file=out)
+    print(
+        textwrap.fill(
+            "Firth's penalized likelihood (penalty='firth', as R's logistf) "
+            "has a finite maximum even on separated data. It converged in "
+            f"{res.n_iter} iterations; estimates, standard errors, 95% profile "
+            "penalized-likelihood intervals and penalized likelihood-ratio "
+            "p-values:",
+            width=79,
+        ),
+        file=out,
+    )
+    ci = res.conf_int(method="profile")
+    table = pd.DataFrame(
+        {
+            "coef": res.params,
+            "std_err": res.std_errors,
+            "lower": ci.iloc[:, 0],
+            "upper": ci.iloc[:, 1],
+            "lr_p": res.lr_p_values(),
+        }
+    )
+    print(table.to_string(float_format=lambda v: f"{v:.4g}"), file=out)
 
 
 def run(out) -> None:
     """Print both experiments to the file ``out``."""
     print("1. setosa vs versicolor (the tutorial's data)\n", file=out)
-    res = _experiment(0, 1, out)
-    # A log-likelihood of (numerically) zero means every training flower gets
-    # probability 1 for its own class: the classes are perfectly separated.
-    separated = res.loglik > -1e-6
-    if res.converged and not separated:
-        print("\nThe fit converged.", file=out)
+    res, data = _experiment(0, 1, out)
+    if res.separation is not None:
+        _separated(res, out)
+        _firth(data, out)
     else:
-        print()
-        print(
-            textwrap.fill(
-                "The iterations stop, but nothing converged, and no amount of "
-                "iterations "
-                "would help: "
-                "setosa and versicolor are perfectly separated by these features, so "
-                "the log-likelihood keeps rising towards 0 as the coefficients run off "
-                "to infinity. The maximum-likelihood estimate does not exist; the "
-                "numbers below are wherever the iterations stopped, not estimates, "
-                "and their standard errors are meaningless. The perfect test accuracy "
-                "says the classes are easy to tell apart, not that the model is right.",
-                width=79,
-            ),
-            file=out,
-        )
-    print(res.params.to_string(float_format=lambda v: f"{v:.4g}"), file=out)
+        print(f"\nThe fit {'converged' if res.converged else 'did NOT converge'}.")
+        print(res.params.to_string(float_format=lambda v: f"{v:.4g}"), file=out)
 
     print(
         "\n2. versicolor vs virginica (overlapping classes: a well-posed fit)\n",
         file=out,
     )
-    res = _experiment(1, 2, out)
+    res, _ = _experiment(1, 2, out)
     state = "converged" if res.converged else "did NOT converge"
     print(
         f"\nThe fit {state} in {res.n_iter} iterations; estimates and standard errors:",

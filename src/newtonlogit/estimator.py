@@ -22,9 +22,19 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     The fitted model's full statistical output (standard errors, history, ...)
     is in ``results_``, a :class:`~newtonlogit.LogitResults`.
 
+    On separated data (the maximum-likelihood estimate does not exist) the
+    fit stops as soon as the separation is confirmed, with one
+    :class:`~newtonlogit.SeparationWarning`; ``coef_`` is the Newton iterate
+    there, the same for weighted and for repeated rows, and
+    ``results_.separation`` names the coefficients that run off to infinity.
+    ``penalty="firth"`` gives finite estimates instead.
+
     Parameters
     ----------
-    penalty : {None, "l2"}
+    penalty : {None, "l2", "firth", "flic", "flac"}
+        ``"firth"``: Firth's bias-reduced estimates, finite on separated data
+        (``"flic"``/``"flac"``: with Puhr et al.'s corrections of the
+        predicted probabilities); see :func:`newtonlogit.logit`.
     alpha : float
         L2 strength: maximizes ``loglik - alpha / 2 * ||coef||^2``.
     fit_intercept : bool

@@ -23,3 +23,7 @@ class CollinearityWarning(UserWarning):
 
 class ModelFileError(ValueError):
     """A model file is malformed, truncated, of a newer schema or was edited."""
+
+
+class SeparationWarning(UserWarning):
+    """The data are separated: the maximum-likelihood estimate does not exist."""

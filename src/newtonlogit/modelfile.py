@@ -41,7 +41,8 @@ from .exceptions import ModelFileError
 from .files import atomic_write
 from .formula import FormulaSpec
 from .newton import HISTORY_COLUMNS
-from .results import LogitResults
+from .results import INTERCEPT, LogitResults
+from .separation import Separation
 
 FORMAT = "newtonlogit-model"
 SCHEMA_VERSION = 1
@@ -71,6 +72,9 @@ SAVED_FIELDS = (
     "loglik_saturated",
     "margins",
     "fit_notes",
+    "separation",
+    "penalized_loglik",
+    "penalized_loglik_null",
 )
 NOT_SAVED_FIELDS = ("refit",)  # a link to the training data
 
@@ -148,6 +152,9 @@ def to_document(results: LogitResults) -> dict:
             "loglik_saturated": _float(results.loglik_saturated),
             "notes": list(results.fit_notes),
             "margins": _margins(results.margins),
+            "penalized_loglik": _optional(results.penalized_loglik),
+            "penalized_loglik_null": _optional(results.penalized_loglik_null),
+            "separation": _separation(results.separation),
             "history": {
                 column: _floats(history[column].to_numpy(dtype=np.float64))
                 for column in HISTORY_COLUMNS
@@ -171,6 +178,16 @@ def _margins(margins) -> dict | None:
         "x_mean": _floats(margins.x_mean),
         "offset_mean": _float(margins.offset_mean),
     }
+
+
+def _optional(x) -> float | None:
+    return None if x is None else _float(x)
+
+
+def _separation(found) -> dict | None:
+    if found is None:
+        return None
+    return {"kind": found.kind, "directions": _floats(found.directions)}
 
 
 def checksum(body: Mapping) -> str:
@@ -244,8 +261,31 @@ def from_document(document: Any, label: str = "model file") -> LogitResults:
         loglik_saturated=check.floats(fit, "loglik_saturated", ()).item(),
         fit_notes=tuple(check.strings(fit, "notes")),
         margins=_read_margins(check, fit, len(features) + fit_intercept),
+        penalized_loglik=_read_optional(check, fit, "penalized_loglik"),
+        penalized_loglik_null=_read_optional(check, fit, "penalized_loglik_null"),
+        separation=_read_separation(check, fit, features, fit_intercept),
     )
     return LogitResults(**values, refit=None)
+
+
+def _read_optional(check, fit: Mapping, key: str) -> float | None:
+    """A number that only some fits have (absent in older files)."""
+    return None if fit.get(key) is None else check.floats(fit, key, ()).item()
+
+
+def _read_separation(check, fit: Mapping, features, fit_intercept: bool):
+    found = fit.get("separation")
+    if found is None:
+        return None
+    if not isinstance(found, dict):
+        check.fail("separation", "an object")
+    names = [INTERCEPT, *features] if fit_intercept else list(features)
+    directions = check.floats(found, "directions", (len(names),))
+    known = np.isnan(directions) | np.isin(directions, (-1.0, 0.0, 1.0))
+    if not known.all():
+        check.fail("directions", "-1, 0, +1 or null")
+    kind = check.typed(found, "kind", str)
+    return Separation(True, kind, pd.Series(directions, index=names, name="dir"))
 
 
 def _check_envelope(document: Any, label: str) -> None:

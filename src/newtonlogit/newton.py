@@ -36,6 +36,10 @@ class Evaluation:
     score: np.ndarray | None = None
     info: np.ndarray | None = None
     weight_sum: float = np.nan
+    saturated: float = 0.0  # weight of rows fitted as certain (see _kernels)
+    # A positive definite stand-in for ``info`` where ``info`` is not (Firth's
+    # exact Hessian away from the maximum: the Fisher information).
+    fallback_info: np.ndarray | None = None
 
 
 class SingularInformation(np.linalg.LinAlgError):
@@ -70,6 +74,7 @@ def newton(
     step_cap: float = 10.0,
     first: Evaluation | None = None,
     callback: Callable[[dict], None] | None = None,
+    monitor: Callable[[str, np.ndarray, Evaluation, list], str | None] | None = None,
 ) -> NewtonResult:
     """Maximize ``objective`` by damped Newton-Raphson.
 
@@ -92,6 +97,13 @@ def newton(
         The evaluation at ``beta0`` if the caller already has it.
     callback : callable, optional
         Called with each history row (a dict) as soon as it is known.
+    monitor : callable, optional
+        ``monitor(event, beta, evaluation, rows) -> message or None``, asked
+        after each iteration (``event="iteration"``), before convergence is
+        declared (``"converged"``) and before a failure is reported
+        (``"failed"``). A message stops the fit, *not* converged, with that
+        message: the maximum may be at infinity (see
+        :class:`newtonlogit.separation.SeparationMonitor`).
 
     Notes
     -----
@@ -105,26 +117,25 @@ def newton(
     """
     beta = np.array(beta0, dtype=np.float64)
     current = first if first is not None else objective(beta, True)
+
+    def ask(event: str) -> str | None:
+        return None if monitor is None else monitor(event, beta, current, rows)
+
     rows: list[dict] = []
     previous_small = False
     change, step = np.nan, np.nan
     cho = ()
     for it in range(max_iter + 1):
         try:
-            cho = cholesky(current.info)
+            cho = _factor(current)
         except SingularInformation:
             if it == 0:
                 raise
-            return _result(
-                beta,
-                current,
-                False,
-                it,
-                rows,
+            message = ask("failed") or (
                 "the information matrix became singular "
-                "(fitted probabilities of 0 or 1?)",
-                (),
+                "(fitted probabilities of 0 or 1?)"
             )
+            return _result(beta, current, False, it, rows, message, ())
         direction = linalg.cho_solve(cho, current.score)
         decrement = float(current.score @ direction)
         row = dict(
@@ -137,45 +148,54 @@ def newton(
         rows.append(row)
         if callback is not None:
             callback(row)
+        message = ask("iteration")
+        if message:
+            return _result(beta, current, False, it, rows, message, cho)
         scale = abs(current.value) + 0.1
         if (
             it > 0
             and previous_small
-            and abs(rows[-2]["loglik"] - current.value) <= tol * scale
+            # (a change below the value's round-off counts as none)
+            and abs(rows[-2]["loglik"] - current.value) <= max(tol, 1e-13) * scale
         ):
-            return _result(beta, current, True, it, rows, "converged", cho)
+            return _converged(beta, current, it, rows, cho, ask("converged"))
         if it == max_iter:
             break
         step = _step_length(decrement, current.weight_sum, step_cap)
         beta_new, new, step = _line_search(objective, beta, current, direction, step)
-        if decrement / 2 <= tol * scale and (new is None or step < 1.0):
+        if decrement / 2 <= max(tol, 1e-10) * scale and (new is None or step < 1.0):
             # A step predicted to gain less than the tolerance had to be
             # shortened: roundoff in the objective dominates, so this is the
             # optimum (e.g. a warm start at it). Going on would shorten every
-            # step forever.
-            return _result(beta, current, True, it, rows, "converged", cho)
+            # step forever. (The floor matters for tolerances below 1e-10,
+            # Firth's tol**2: its log-determinant is noisier than the
+            # log-likelihood when X'WX is ill-conditioned, near separation.)
+            return _converged(beta, current, it, rows, cho, ask("converged"))
         if new is None:
-            return _result(
-                beta,
-                current,
-                False,
-                it,
-                rows,
-                "line search failed to improve the objective",
-                cho,
-            )
+            message = ask("failed") or "line search failed to improve the objective"
+            return _result(beta, current, False, it, rows, message, cho)
         previous_small = step == 1.0 and decrement / 2 <= tol * scale
         change = float(np.max(np.abs(beta_new - beta), initial=0.0))
         beta, current = beta_new, new
-    return _result(
-        beta,
-        current,
-        False,
-        max_iter,
-        rows,
-        f"no convergence in {max_iter} iterations",
-        cho,
-    )
+    message = ask("failed") or f"no convergence in {max_iter} iterations"
+    return _result(beta, current, False, max_iter, rows, message, cho)
+
+
+def _factor(evaluation: Evaluation):
+    """Cholesky factor of ``info``, else of ``fallback_info``."""
+    try:
+        return cholesky(evaluation.info)
+    except SingularInformation:
+        if evaluation.fallback_info is None:
+            raise
+        return cholesky(evaluation.fallback_info)
+
+
+def _converged(beta, current, it, rows, cho, objection):
+    """The converged result, unless the monitor objected."""
+    if objection:
+        return _result(beta, current, False, it, rows, objection, cho)
+    return _result(beta, current, True, it, rows, "converged", cho)
 
 
 def _step_length(decrement: float, weight_sum: float, step_cap: float) -> float:
@@ -197,11 +217,19 @@ def _line_search(
     """Armijo backtracking; returns (beta, evaluation with derivatives, step).
 
     The first trial is evaluated with derivatives, since it is accepted almost
-    always; rejected trials are followed by cheap value-only passes.
+    always; rejected trials are followed by cheap value-only passes. A full
+    step whose predicted gain is below the round-off of the objective's value
+    is accepted unless it loses more than that round-off: the value cannot
+    judge it, and the step is then a tiny one near the maximum (this matters
+    for objectives whose "information" is an approximation, such as Firth's,
+    which converge linearly and are iterated to tighter tolerances).
     """
     slope = float(current.score @ direction)
+    resolution = 1e-13 * (abs(current.value) + 0.1)
     trial = beta + step * direction
     new = objective(trial, True)
+    if step == 1.0 and slope / 2 < resolution:
+        armijo, slope = 1.0, -resolution
     for _ in range(max_halvings):
         if (
             np.isfinite(new.value)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2 as stats_chi2
 
 from . import _kernels, inference
 from ._namespace import namespace_of, to_numpy
@@ -48,6 +49,13 @@ class LogitResults:
     alpha: float = 0.0
     classes: tuple | None = None
     message: str = ""
+    # The diagnosis when the data are separated (the MLE does not exist),
+    # a newtonlogit.separation.Separation; None otherwise.
+    separation: object | None = None
+    # The penalized log-likelihood maximized by a Firth fit (None otherwise).
+    penalized_loglik: float | None = None
+    # ... and with every slope held at 0 (logistf's null model for its LR test)
+    penalized_loglik_null: float | None = None
     # Constrained refits on the training data (held by reference, never saved);
     # None for a loaded model. See newtonlogit.refit.
     refit: object | None = field(default=None, repr=False)
@@ -250,6 +258,34 @@ class LogitResults:
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+    def lr_p_values(self) -> pd.Series:
+        """Likelihood-ratio tests of each coefficient = 0, one refit each.
+
+        For a Firth fit these are logistf's *penalized* likelihood-ratio tests
+        (the penalty kept on the full model's information); for a maximum
+        likelihood fit, ordinary ones. Needs the training data (``refit``).
+
+        Notes
+        -----
+        ``LR_j = 2 [l*(b) - max_{b: b_j = 0} l*(b)]`` with ``l*`` the objective
+        the model maximized; ``p_j = P(chi2_1 > LR_j)`` (via ``sf``). A
+        restricted refit that does not converge gives NaN.
+        """
+        if self.refit is None:
+            raise ValueError(
+                "likelihood-ratio tests refit the model on its training data, "
+                "which this result does not hold (a loaded model, FLIC or FLAC)"
+            )
+        full = self.refit.value(self.refit.beta[self.refit.free])
+        stats = np.full(len(self.coef), np.nan)
+        for j in range(len(self.coef)):
+            fit = self.refit.fit_with_fixed({j: 0.0})
+            if fit.converged:
+                stats[j] = max(2.0 * (full - fit.evaluation.value), 0.0)
+        return pd.Series(
+            stats_chi2.sf(stats, 1), index=list(self.coef_names), name="lr_p_value"
+        )
 
     # -- prediction --------------------------------------------------------
     def _feature_coef(self) -> np.ndarray:

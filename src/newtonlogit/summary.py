@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .firth import firth_note
+
 WIDTH = 78
 TITLE = "Logistic regression results"
 
@@ -32,7 +34,12 @@ def _l2_note(res) -> str:
 
 
 # Penalty name -> note; other penalties (e.g. Firth) add their own entry.
-PENALTY_NOTES: dict[str, Callable] = {"l2": _l2_note}
+PENALTY_NOTES: dict[str, Callable] = {
+    "l2": _l2_note,
+    "firth": firth_note,
+    "flic": firth_note,
+    "flac": firth_note,
+}
 
 
 def standard_notes(res) -> list[str]:
