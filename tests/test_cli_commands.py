@@ -216,10 +216,6 @@ BAD_CASES = {
         lambda f: ["fit", str(f["csv"]), "--formula", FORMULA, "--cov-type", "cluster"],
         r"needs groups",
     ),
-    "firth (if not yet supported)": (
-        lambda f: ["fit", str(f["csv"]), "--formula", FORMULA, "--firth"],
-        r"penalty|separat|firth",
-    ),
     "model not ours": (
         lambda f: ["predict", str(f["csv"]), str(f["csv"])],
         r"not a newtonlogit model file",

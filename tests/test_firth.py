@@ -1,5 +1,6 @@
 """Firth's bias-reduced logistic regression, FLIC, FLAC and LR tests."""
 
+import json
 import warnings
 from dataclasses import replace
 
@@ -285,3 +286,23 @@ def test_array_api_data_give_the_numpy_fit(spector, penalty):
     expected = _firth(X, y, penalty=penalty)
     np.testing.assert_allclose(res.coef, expected.coef, rtol=1e-12)
     np.testing.assert_allclose(res.std_errors, expected.std_errors, rtol=1e-12)
+
+
+def test_command_line_fit_with_firth_on_separated_data(tmp_path):
+    from .test_cli import run
+
+    data = load_iris_pair(0, 1)
+    frame = data.X[["Sepal.Length", "Sepal.Width"]].set_axis(["sl", "sw"], axis=1)
+    path = tmp_path / "iris.csv"
+    frame.assign(y=data.y).to_csv(path, index=False)
+    plain = run("fit", str(path), "--formula", "y ~ sl + sw")
+    assert plain.returncode == 0 and "Converged: NO" in " ".join(plain.stdout.split())
+    assert "complete separation" in plain.stderr and "Traceback" not in plain.stderr
+    firth = run(
+        "fit", str(path), "--formula", "y ~ sl + sw", "--firth", "--format", "json"
+    )
+    assert firth.returncode == 0 and not firth.stderr
+    table = json.loads(firth.stdout)["coefficients"]
+    B = ref.BRGLM2_IRIS_SETOSA_VERSICOLOR_SEPAL_AS_MEAN
+    got = [table[name]["coef"] for name in ("Intercept", "sl", "sw")]
+    np.testing.assert_allclose(got, B["params"], rtol=1e-7)

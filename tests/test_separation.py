@@ -232,3 +232,20 @@ def test_separated_fit_on_array_api_data_is_not_converged():
     assert not res.converged and res.separation.kind == "suspected"
     assert res.separation.directions.to_dict() == {"Intercept": -1, "x1": 1}
     assert [w.category for w in caught] == [nl.SeparationWarning]
+
+
+def test_model_file_keeps_the_diagnosis(tmp_path):
+    X, y = _quasi_separated()
+    res, _ = _fit(X, y)
+    res.save(tmp_path / "m.json")
+    loaded = nl.load(tmp_path / "m.json")
+    assert loaded.separation.kind == "quasi-complete"
+    assert loaded.separation.directions.equals(res.separation.directions)
+    assert not loaded.converged and loaded.notes() == res.notes()
+    firth = nl.logit(X, y, penalty="firth")
+    firth.save(tmp_path / "f.json")
+    again = nl.load(tmp_path / "f.json")
+    assert again.separation is None
+    assert again.penalized_loglik == firth.penalized_loglik
+    assert again.penalized_loglik_null == firth.penalized_loglik_null
+    assert again.summary().as_text() == firth.summary().as_text()
