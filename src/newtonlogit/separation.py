@@ -75,12 +75,19 @@ class Separation:
 
 
 def separation_note(found: Separation) -> str:
-    """The summary's note on a separated fit."""
+    """The summary's note on a separated fit (the convergence note before it
+    already names the infinite coefficients)."""
+    if found.kind == "suspected":
+        what = (
+            "The fit shows the pattern of separation (not checked by the linear "
+            "program: the data are not in memory): likely"
+        )
+    else:
+        what = f"The data show {found.kind} separation (checked by a linear program):"
     return (
-        f"The data show {found.kind} separation: the maximum-likelihood "
-        f"estimate does not exist ({', '.join(found.describe())}). The "
-        "coefficients are where Newton-Raphson stopped and their standard "
-        "errors are meaningless; penalty='firth' gives finite estimates."
+        f"{what} no finite maximum-likelihood estimate exists. The coefficients "
+        "are where Newton-Raphson stopped and their standard errors are meaningless; "
+        "penalty='firth' gives finite estimates."
     )
 
 
