@@ -198,7 +198,7 @@ def logit(
     refit = replace(refit, beta=beta)
     res = _results(design, fit, free, penalty, alpha, refit)
     if penalty in FIRTH_PENALTIES:
-        res = finish_firth(res, design, likelihood, penalty)
+        res = finish_firth(res, likelihood, penalty)
     if separation is not None:
         res = replace(
             res, separation=separation, fit_notes=(separation_note(separation),)

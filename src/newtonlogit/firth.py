@@ -37,7 +37,7 @@ from .objective import LogLikelihood, Restricted
 FIRTH_PENALTIES = ("firth", "flic", "flac")
 
 
-def finish_firth(res, design, likelihood: LogLikelihood, penalty: str):
+def finish_firth(res, likelihood: LogLikelihood, penalty: str):
     """Fill in a Firth fit's log-likelihoods; apply FLIC or FLAC."""
     beta, free = res.refit.beta, res.refit.free
     penalized = res.refit.objective(beta, False).value
@@ -57,17 +57,16 @@ def finish_firth(res, design, likelihood: LogLikelihood, penalty: str):
     if penalty == "flic":
         return _flic(res, likelihood, beta)
     if penalty == "flac":
-        return _flac(res, design, likelihood, beta)
+        return _flac(res, likelihood, beta)
     return res
 
 
 def _penalized_null(res) -> float:
     """The penalized log-likelihood with every slope held at 0 (the penalty
     still on the full model's information, as logistf's LR test has it)."""
-    first = 1 if res.fit_intercept else 0
-    slopes = {j: 0.0 for j in range(first, len(res.coef))}
     if not res.fit_intercept:
         return res.refit.value(np.zeros(len(res.coef)))
+    slopes = {j: 0.0 for j in range(1, len(res.coef))}
     return res.refit.fit_with_fixed(slopes).evaluation.value
 
 
@@ -165,7 +164,7 @@ class FlacLikelihood:
         )
 
 
-def _flac(res, design, likelihood: LogLikelihood, beta: np.ndarray):
+def _flac(res, likelihood: LogLikelihood, beta: np.ndarray):
     """Maximum likelihood on the data augmented by FLAC's pseudo-rows."""
     free = res.refit.free
     inverse = np.zeros((beta.size, beta.size))
