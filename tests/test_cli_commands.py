@@ -198,9 +198,9 @@ BAD_CASES = {
         lambda f: ["fit", str(f["csv"]), "--formula", "admit ~ gre + nope"],
         r"no column\(s\) \['nope'\]",
     ),
-    "non-binary target": (
-        lambda f: ["fit", str(f["csv"]), "--target", "rank"],
-        r"target column 'rank' has 4 distinct value\(s\)",
+    "multi-class target with --firth": (
+        lambda f: ["fit", str(f["csv"]), "--target", "rank", "--firth"],
+        r"--firth not available for a target with more than two classes",
     ),
     "missing values": (
         lambda f: [

@@ -59,7 +59,33 @@ def test_pipeline_and_grid_search():
     assert grid.best_score_ > 0.6
 
 
-def test_refuses_more_than_two_classes():
-    X, _, _ = make_logit_data(n=90, p=2)
-    with pytest.raises(ValueError, match="Only binary classification"):
-        nl.LogisticRegression().fit(X, np.arange(90) % 3)
+def test_multiclass_is_multinomial():
+    from .test_mnlogit import make_mn_data
+
+    X, y = make_mn_data(n=500, p=3, n_classes=4, seed=11)
+    labels = np.array(["d", "a", "c", "b"])[y]
+    w = np.arange(500) % 3
+    est = nl.LogisticRegression().fit(X, labels, sample_weight=w)
+    res = nl.mnlogit(X, labels, weights=w)
+    assert isinstance(est.results_, nl.MNLogitResults)
+    assert list(est.classes_) == ["a", "b", "c", "d"] and est.results_.base == "a"
+    # coef_ (K, p): the base row is zero, row j is classes_[j] against the base
+    assert est.coef_.shape == (4, 3) and est.intercept_.shape == (4,)
+    np.testing.assert_array_equal(est.coef_[0], 0.0)
+    assert est.intercept_[0] == 0.0
+    np.testing.assert_allclose(est.coef_[1:], res.params.iloc[1:].T.to_numpy())
+    np.testing.assert_allclose(est.intercept_[1:], res.params.loc["Intercept"])
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba, res.predict(X), rtol=1e-12)
+    np.testing.assert_allclose(np.exp(est.predict_log_proba(X)), proba)
+    scores = est.decision_function(X)
+    assert scores.shape == (500, 4)
+    np.testing.assert_array_equal(est.predict(X), est.classes_[proba.argmax(axis=1)])
+    assert est.score(X, labels) > 0.4
+    assert "class = 'd' vs base 'a'" in est.summary().as_text()
+    with pytest.raises(ValueError, match="more than two classes"):
+        nl.LogisticRegression(cov_type="HC1").fit(X, labels)
+
+
+def test_multiclass_tags():
+    assert nl.LogisticRegression().__sklearn_tags__().classifier_tags.multi_class

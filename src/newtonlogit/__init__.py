@@ -10,6 +10,8 @@ from .exceptions import (
     ModelFileError,
     SeparationWarning,
 )
+from .mnlogit import mnlogit
+from .mnresults import MNLogitResults
 from .modelfile import load
 from .results import LogitResults
 from .separation import Separation, check_separation
@@ -24,10 +26,12 @@ __all__ = [
     "ModelFileError",
     "Separation",
     "SeparationWarning",
+    "MNLogitResults",
     "__version__",
     "check_separation",
     "load",
     "logit",
+    "mnlogit",
 ]
 
 

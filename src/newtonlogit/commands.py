@@ -50,8 +50,9 @@ def _add_fit(commands) -> None:
     fit = commands.add_parser(
         "fit",
         help="fit a logistic regression to a CSV or Parquet file",
-        description="Fit a binary logistic regression by Newton-Raphson and print "
-        "its coefficients. DATA is a .csv or .parquet file, or - for CSV on "
+        description="Fit a logistic regression by Newton-Raphson and print "
+        "its coefficients: binary for two classes, multinomial (first class as "
+        "base) for more. DATA is a .csv or .parquet file, or - for CSV on "
         "standard input. With --target, text columns among the features are "
         "encoded as categories, as with a formula.",
         epilog=FIT_EXAMPLES,
@@ -117,7 +118,8 @@ def _add_predict(commands) -> None:
         help="predict probabilities for new data with a saved model",
         description="Write the input's key columns plus probability, "
         "predicted_class (and lower, upper with --interval) as CSV (to stdout, or "
-        "-o FILE.csv / FILE.parquet).",
+        "-o FILE.csv / FILE.parquet). A multinomial model writes one column "
+        "probability_<class> per class and the most probable class.",
         epilog=PREDICT_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -177,7 +179,10 @@ def run_fit(args: argparse.Namespace) -> None:
     from .api import logit
 
     options = _fit_options(args)
-    results = logit(formula, data=frame, **options)
+    if _multiclass(frame, formula):
+        results = _fit_multinomial(args, formula, frame, options)
+    else:
+        results = logit(formula, data=frame, **options)
     _write_text(render(results, args.format), args.output)
     if args.save:
         results.save(args.save)
@@ -212,16 +217,46 @@ def _formula_of(
     if unknown:
         raise DataError(_unknown(unknown, frame, "column"))
     n_classes = frame[target].nunique(dropna=True)
-    if n_classes != 2:
+    if n_classes < 2:
         raise DataError(
-            f"target column {target!r} has {n_classes} distinct value(s); a binary "
-            "logistic regression needs exactly two"
+            f"target column {target!r} has {n_classes} distinct value(s); a "
+            "logistic regression needs at least two"
         )
     if columns is None:
         columns = [c for c in names if c not in (target, *others)]
     if not columns:
         raise DataError("no feature columns: pass --features or add columns")
     return f"{_quote(target)} ~ " + " + ".join(_quote(c) for c in columns)
+
+
+def _multiclass(frame: pd.DataFrame, formula: str) -> bool:
+    """Whether the response is a column with more than two classes."""
+    lhs = formula.split("~", 1)[0].strip()
+    if lhs.startswith("`") and lhs.endswith("`"):
+        lhs = lhs[1:-1]
+    return lhs in frame.columns and frame[lhs].nunique(dropna=True) > 2
+
+
+def _fit_multinomial(args, formula: str, frame: pd.DataFrame, options: dict):
+    from .mnlogit import mnlogit
+
+    refused = [
+        flag
+        for flag, used in (
+            ("--firth", args.firth),
+            ("--cov-type", args.cov_type != "nonrobust"),
+            ("--groups", args.groups),
+            ("--plot", args.plot),
+        )
+        if used
+    ]
+    if refused:
+        raise DataError(
+            f"{', '.join(refused)} not available for a target with more than two "
+            "classes (multinomial fit)"
+        )
+    options = {k: v for k, v in options.items() if k not in ("cov_type", "groups")}
+    return mnlogit(formula, data=frame, **options)
 
 
 def _quote(name: str) -> str:
@@ -275,6 +310,15 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
+    if not isinstance(model, LogitResults):  # multinomial: one column per class
+        if args.interval:
+            raise DataError("--interval is available for binary models only")
+        probabilities = model.predict(frame)
+        for j, label in enumerate(model.classes):
+            out[f"probability_{label}"] = probabilities[:, j]
+        out["predicted_class"] = np.asarray(model.classes)[probabilities.argmax(1)]
+        write_table(out, args.output)
+        return
     if args.interval:
         predicted = model.predict(frame, interval=True, level=args.level)
         for column in ("probability", "lower", "upper"):
@@ -299,6 +343,8 @@ def render(results: LogitResults, fmt: str) -> str:
     if fmt == "text":
         return summary.as_text() + "\n"
     table = summary.to_frame()
+    if isinstance(table.index, pd.MultiIndex):  # multinomial: "class:term"
+        table.index = [f"{block}:{name}" for block, name in table.index]
     if fmt == "csv":
         return table.to_csv(index_label="term")
     if fmt == "json":

@@ -276,14 +276,23 @@ def make_design(
     offset: Any = None,
     fit_intercept: bool = True,
     feature_names: Any = None,
+    response: Any = None,
 ) -> Design:
-    """Validate the inputs of a binary fit.
+    """Validate the inputs of a fit.
 
-    CuPy (or other array-API) inputs are checked on their device by
-    :func:`newtonlogit.design_array_api.make_array_api_design`.
+    ``response(y, n) -> (y, trials, classes)`` reads the response; the default
+    is :func:`binary_response` (see :func:`multiclass_response` for K classes).
+    CuPy (or other array-API) inputs of a binary fit are checked on their
+    device by :func:`newtonlogit.design_array_api.make_array_api_design`.
     """
     if any(is_device_array(a) for a in (X, y, weights, offset)):
         from .design_array_api import make_array_api_design
+
+        if response is not None:
+            raise DataError(
+                "multinomial fits take NumPy or pandas data for now; "
+                "CuPy/array-API input is supported for two classes"
+            )
 
         return make_array_api_design(
             X, y, weights, offset, fit_intercept, feature_names
@@ -294,7 +303,7 @@ def make_design(
         raise DataError("X has no rows: a fit needs data")
     names = checked_names(X, p, feature_names, fit_intercept)
     check_finite_matrix(matrix, names)
-    successes, trials, classes = binary_response(y, n)
+    successes, trials, classes = (response or binary_response)(y, n)
     w = None if weights is None else as_vector(weights, n, "weights")
     if w is not None and (w < 0).any():
         row = int(np.flatnonzero(w < 0)[0])
@@ -315,3 +324,62 @@ def make_design(
     return Design(
         matrix, successes, trials, w, off, names, fit_intercept, classes, constant
     )
+
+
+def multiclass_response(y: Any, n: int, base: Any = None):
+    """Class codes of a K-class response, the base class as code 0.
+
+    Returns ``(codes, None, classes)`` where ``classes`` lists the labels in
+    *fit order*: the base class first (default: the first in sorted order),
+    then the others in sorted order, and ``codes[i]`` is the position of
+    ``y[i]`` in ``classes`` (float64). The categories of a pandas categorical
+    ``y`` are its classes, so an unused category is reported as a class with no
+    rows.
+    """
+    categories = getattr(getattr(y, "cat", None), "categories", None)
+    if isinstance(y, pd.Categorical):
+        categories = y.categories
+    arr = as_array(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(f"y must be 1-D (one class label per row); got {arr.shape}")
+    if arr.shape[0] != n:
+        raise DataError(f"y has {arr.shape[0]} rows but X has {n}")
+    missing = pd.isna(arr)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise DataError(f"y has a missing or non-finite value at row {row}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        row = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise DataError(f"y has a non-finite value ({arr[row]}) at row {row}")
+    try:
+        classes = np.unique(arr) if categories is None else np.asarray(categories)
+    except TypeError:
+        raise DataError(
+            "y mixes labels of different types (e.g. numbers and strings)"
+        ) from None
+    if classes.size < 2:
+        shown = ", ".join(map(repr, classes.tolist()))
+        raise DataError(
+            f"y has {classes.size} class(es) ({shown}): at least two are needed"
+        )
+    # numpy scalars (np.str_, np.int64) as plain Python values, for display
+    labels = [c.item() if isinstance(c, np.generic) else c for c in classes.tolist()]
+    if base is None:
+        base = labels[0]
+    matches = [i for i, c in enumerate(labels) if c == base]
+    if not matches:
+        raise DataError(f"base {base!r} is not one of the classes {labels}")
+    order = [matches[0], *(i for i in range(len(labels)) if i != matches[0])]
+    position = np.empty(len(labels), dtype=np.float64)
+    position[order] = np.arange(len(labels))
+    index = np.searchsorted(classes, arr) if categories is None else None
+    if index is None:
+        index = pd.Categorical(arr, categories=categories).codes
+    codes = position[index]
+    counts = np.bincount(index, minlength=len(labels))
+    empty = [labels[i] for i in np.flatnonzero(counts == 0)]
+    if empty:
+        raise DataError(f"class(es) {empty} have no rows in the data")
+    return codes, None, tuple(labels[i] for i in order)

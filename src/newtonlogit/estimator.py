@@ -14,13 +14,30 @@ from sklearn.utils.validation import (
 from . import _kernels
 from . import estimator_array_api as _array_api
 from .api import logit
+from .mnlogit import mnlogit
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
-    """Binary logistic regression fitted by exact Newton-Raphson.
+    """Logistic regression fitted by exact Newton-Raphson.
 
-    The fitted model's full statistical output (standard errors, history, ...)
-    is in ``results_``, a :class:`~newtonlogit.LogitResults`.
+    Two classes give a binary fit (:func:`~newtonlogit.logit`); more give a
+    multinomial one (:func:`~newtonlogit.mnlogit`) with ``classes_[0]`` as the
+    base class. The full statistical output (standard errors, history, ...) is
+    in ``results_``, a :class:`~newtonlogit.LogitResults` or
+    :class:`~newtonlogit.MNLogitResults`.
+
+    Attributes (multinomial)
+    ------------------------
+    coef_ : ndarray, shape (K, p)
+        One row per class in ``classes_`` order. The base row ``coef_[0]`` is
+        zero and row ``j`` holds the log-odds coefficients of ``classes_[j]``
+        against the base, i.e. ``results_.params[classes_[j]]`` without the
+        intercept. (scikit-learn's own multinomial fit is identified by centring
+        the rows instead; predictions do not depend on the choice, since adding
+        one vector to every row leaves the softmax unchanged.)
+    intercept_ : ndarray, shape (K,)
+        ``intercept_[0] == 0``, likewise. With ``penalty="l2"`` only the
+        non-base rows are penalized (see :func:`~newtonlogit.mnlogit`).
 
     On separated data (the maximum-likelihood estimate does not exist) the
     fit stops as soon as the separation is confirmed, with one
@@ -75,7 +92,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
         tags.array_api_support = True  # see newtonlogit.estimator_array_api
         return tags
 
@@ -86,12 +102,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return _array_api.fit(self, X, y, sample_weight, groups)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y", raise_unknown=True)
-        if y_type not in ("binary", "unknown") and np.unique(y).size > 2:
-            raise ValueError(
-                "Only binary classification is supported for now (multinomial "
-                f"is planned). The type of the target is {y_type}."
-            )
+        type_of_target(y, input_name="y", raise_unknown=True)
         classes, y_index = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError(
@@ -101,6 +112,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
         self.classes_ = classes
+        if classes.size > 2:
+            return self._fit_multinomial(X, y, weights, groups)
         self.results_ = logit(
             X,
             y_index,
@@ -128,18 +141,50 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.results_.summary(level)
 
+    def _fit_multinomial(self, X, y, weights, groups):
+        if self.cov_type != "nonrobust" or groups is not None:
+            raise ValueError(
+                "cov_type and groups are not available for more than two classes "
+                "(multinomial fits use the model-based covariance)"
+            )
+        self.results_ = mnlogit(
+            X,
+            y,
+            weights=weights,
+            base=self.classes_[0],
+            fit_intercept=self.fit_intercept,
+            penalty=self.penalty,
+            alpha=self.alpha,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            drop_collinear=self.drop_collinear,
+            feature_names=getattr(self, "feature_names_in_", None),
+        )
+        coef = self.results_._feature_coef()  # (K - 1, p), classes 1..K-1
+        self.coef_ = np.vstack([np.zeros((1, coef.shape[1])), coef])
+        intercepts = self.results_.coef[:, 0] if self.fit_intercept else 0 * coef[:, 0]
+        self.intercept_ = np.concatenate([[0.0], intercepts])
+        self.n_iter_ = np.array([self.results_.n_iter])
+        return self
+
     def decision_function(self, X):
-        """The linear predictor (log-odds of ``classes_[1]``)."""
+        """The linear predictor: log-odds of ``classes_[1]`` for two classes;
+        for K > 2, ``(n, K)`` scores whose differences with column 0 are the
+        log-odds against the base class ``classes_[0]``."""
         if _array_api.dispatches(X, self):
             return _array_api.decision_function(self, X)
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        if self.classes_.size > 2:
+            return X @ self.coef_.T.astype(X.dtype) + self.intercept_
         return X @ self.coef_[0].astype(X.dtype) + self.intercept_[0]
 
     def predict_proba(self, X):
         if _array_api.dispatches(X, self):
             return _array_api.predict_proba(self, X)
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
+        if eta.ndim == 2:
+            return _kernels.softmax_with_base(np, eta[:, 1:] - eta[:, :1])
         p = _kernels.expit(np, eta)
         return np.column_stack([_kernels.expit(np, -eta), p])
 
@@ -147,6 +192,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if _array_api.dispatches(X, self):
             return _array_api.predict_log_proba(self, X)
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
+        if eta.ndim == 2:
+            top = np.max(eta, axis=1, keepdims=True)
+            log_z = top + np.log(np.sum(np.exp(eta - top), axis=1, keepdims=True))
+            return eta - log_z
         return np.column_stack(
             [-_kernels.log1pexp(np, eta), -_kernels.log1pexp(np, -eta)]
         )
@@ -155,4 +204,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if _array_api.dispatches(X, self):
             return _array_api.predict(self, X)
         eta = self.decision_function(X)
+        if eta.ndim == 2:
+            return self.classes_[np.argmax(eta, axis=1)]
         return self.classes_[(eta > 0).astype(int)]

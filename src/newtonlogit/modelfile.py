@@ -227,6 +227,10 @@ def from_document(document: Any, label: str = "model file") -> LogitResults:
     estimates = check.section(document, "estimates")
     fit = check.section(document, "fit")
     training = check.section(document, "training_data")
+    if model.get("kind") == "multinomial-logit":
+        from . import mnmodelfile
+
+        return mnmodelfile.from_document(check, document)
     if model.get("kind") != "binary-logit":
         raise ModelFileError(f"{label}: unknown model kind {model.get('kind')!r}")
     names, features, aliased, fit_intercept = _names(check, model)

@@ -84,6 +84,9 @@ class Summary:
     table: pd.DataFrame  # numeric: coef, std_err, z, p_value, lower, upper
     level: float
     notes: tuple[str, ...] = ()
+    # A table indexed by (block, name) pairs is shown in blocks, each under a
+    # title row ``block_title.format(block)`` (e.g. one block per class).
+    block_title: str = "{}"
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table as numbers."""
@@ -102,8 +105,13 @@ class Summary:
         ]
 
     def _cells(self) -> list[list[str]]:
-        rows = []
+        rows, block = [], None
         for name, row in self.table.iterrows():
+            if isinstance(name, tuple):  # (block, name): a title row per block
+                if not rows or name[0] != block:
+                    block = name[0]
+                    rows.append([self.block_title.format(block)] + [""] * 6)
+                name = f"  {name[1]}"
             rows.append(
                 [
                     str(name),

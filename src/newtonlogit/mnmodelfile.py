@@ -1,0 +1,146 @@
+"""Model files of multinomial fits (``kind: "multinomial-logit"``).
+
+The same envelope, checksum and field checks as :mod:`newtonlogit.modelfile`
+(whose ``load`` dispatches here on the model kind); only the model's content
+differs: ``coef`` is ``(K - 1, k)``, ``classes`` lists all ``K`` labels and
+``base`` is one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+from ._version import __version__
+from .exceptions import ModelFileError
+from .files import atomic_write
+from .modelfile import (
+    FORMAT,
+    SCHEMA_VERSION,
+    _Checker,
+    _float,
+    _floats,
+    _formula,
+    _history,
+    _labels,
+    _names,
+    checksum,
+)
+from .newton import HISTORY_COLUMNS
+
+KIND = "multinomial-logit"
+
+
+def save(results, path: str | os.PathLike) -> None:
+    """Write a :class:`~newtonlogit.MNLogitResults` to ``path`` (atomically)."""
+    text = json.dumps(to_document(results), indent=1, allow_nan=False) + "\n"
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
+
+
+def to_document(results) -> dict:
+    spec = results.model_spec
+    if spec is not None:
+        try:
+            spec.check_safe()
+        except ValueError as exc:
+            raise ModelFileError(f"cannot save the model: {exc}") from None
+    history = results.history_table
+    body = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "newtonlogit_version": __version__,
+        "model": {
+            "kind": KIND,
+            "formula": None if spec is None else spec.to_dict(),
+            "coef_names": list(results.coef_names),
+            "feature_names": list(results.feature_names),
+            "fit_intercept": bool(results.fit_intercept),
+            "aliased": list(results.aliased),
+            "classes": _labels(results.classes),
+            "base": _labels([results.base])[0],
+            "penalty": results.penalty,
+            "alpha": float(results.alpha),
+        },
+        "estimates": {
+            "coef": [_floats(row) for row in results.coef],
+            "cov": [_floats(row) for row in results.cov_array],
+        },
+        "fit": {
+            "loglik": _float(results.loglik),
+            "loglik_null": _float(results.loglik_null),
+            "converged": bool(results.converged),
+            "n_iter": int(results.n_iter),
+            "message": str(results.message),
+            "observations": _float(results.n_obs),
+            "notes": list(results.notes_of_fit()),
+            "history": {
+                column: _floats(history[column].to_numpy(dtype=np.float64))
+                for column in HISTORY_COLUMNS
+            },
+        },
+        "training_data": {
+            "rows": int(results.n_rows),
+            "rows_dropped_missing": int(results.n_dropped),
+            "columns": list(results.feature_names),
+        },
+    }
+    return {**body, "checksum": checksum(body)}
+
+
+def from_document(check: _Checker, document: Mapping):
+    """The results of a checked envelope whose model kind is ours."""
+    from .mnresults import MNLogitResults
+
+    label = check.label
+    model = check.section(document, "model")
+    estimates = check.section(document, "estimates")
+    fit = check.section(document, "fit")
+    training = check.section(document, "training_data")
+    names, features, aliased, fit_intercept = _names(check, model)
+    classes = model.get("classes")
+    if (
+        not isinstance(classes, list)
+        or len(classes) < 2
+        or not all(isinstance(c, (str, int, float)) for c in classes)
+        or len(set(classes)) != len(classes)
+    ):
+        raise ModelFileError(f"{label}: 'classes' must be two or more distinct labels")
+    base = model.get("base")
+    if base not in classes or isinstance(base, bool):
+        raise ModelFileError(f"{label}: 'base' must be one of the classes")
+    k, K1 = len(names), len(classes) - 1
+    cov = check.floats(estimates, "cov", (K1 * k, K1 * k))
+    if not np.allclose(cov, cov.T, rtol=1e-10, atol=0, equal_nan=True):
+        raise ModelFileError(f"{label}: 'cov' is not symmetric")
+    spec = model.get("formula")
+    return MNLogitResults(
+        coef_names=tuple(names),
+        coef=check.floats(estimates, "coef", (K1, k), finite=True),
+        cov_array=cov,
+        loglik=check.floats(fit, "loglik", (), finite=True).item(),
+        loglik_null=check.floats(fit, "loglik_null", (), finite=True).item(),
+        converged=check.typed(fit, "converged", bool),
+        n_iter=check.count(fit, "n_iter"),
+        history_table=_history(check, fit),
+        feature_names=tuple(features),
+        fit_intercept=fit_intercept,
+        classes=tuple(classes),
+        base=base,
+        aliased=tuple(aliased),
+        n_obs=check.floats(fit, "observations", (), finite=True).item(),
+        n_rows=check.count(training, "rows"),
+        penalty=check.typed(model, "penalty", (str, type(None))),
+        alpha=check.floats(model, "alpha", (), finite=True).item(),
+        message=check.typed(fit, "message", str),
+        fit_notes=tuple(check.strings(fit, "notes")),
+        model_spec=None if spec is None else _formula(spec, features, label),
+        n_dropped=check.count(training, "rows_dropped_missing"),
+        refit=None,
+    )
+
+
+__all__ = ["KIND", "from_document", "save", "to_document"]
