@@ -93,6 +93,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.array_api_support = True  # see newtonlogit.estimator_array_api
+        # Firth's penalty is binary only; every other setting fits K > 2 classes
+        tags.classifier_tags.multi_class = self.penalty != "firth"
         return tags
 
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -146,6 +148,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "cov_type and groups are not available for more than two classes "
                 "(multinomial fits use the model-based covariance)"
+            )
+        if self.penalty == "firth":
+            raise ValueError(
+                "Only binary classification is supported. penalty='firth' needs "
+                "two classes; for more, use penalty=None or 'l2' (multinomial)"
             )
         self.results_ = mnlogit(
             X,

@@ -36,9 +36,11 @@ from .exceptions import (
     CollinearityWarning,
     ConvergenceWarning,
     DataError,
+    SeparationWarning,
 )
 from .inputs import resolve_inputs
 from .mnresults import MNLogitResults
+from .mnseparation import MultinomialSeparationMonitor
 from .newton import Evaluation, NewtonResult, newton
 from .objective import Restricted, Ridge, aliased_columns
 from .refit import Refitter
@@ -185,6 +187,12 @@ def mnlogit(
     if not free.all():
         objective = Restricted(objective, free, np.zeros(n_coef))
         first = None
+    classes = _natural_order(inputs.y, design.classes)
+    # Only the plain likelihood can run off to infinity; a penalty keeps it finite.
+    monitor = None
+    if penalty is None:
+        columns = free.reshape(n_classes - 1, k)[0]
+        monitor = MultinomialSeparationMonitor(design, columns, classes)
     fit = newton(
         objective,
         beta0[free],
@@ -192,20 +200,37 @@ def mnlogit(
         max_iter=max_iter,
         first=first,
         callback=callback,
+        monitor=monitor,
     )
-    if not fit.converged:
-        warnings.warn(
-            f"Newton-Raphson did not converge: {fit.message}; see res.history",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+    separation = None
+    if monitor is not None and monitor.separation is not None:
+        separation = monitor.separation if monitor.separation.separated else None
+    _warn_if_not_converged(fit, separation)
     beta = np.zeros(n_coef)
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
     null = _loglik_null(design, likelihood, counts, tol, max_iter)
-    classes = _natural_order(inputs.y, design.classes)
     res = _results(design, fit, free, penalty, alpha, refit, null, counts, classes)
+    if separation is not None:
+        res = replace(res, separation=separation, fit_notes=(separation.note(),))
     return inputs.attach(res)
+
+
+def _warn_if_not_converged(fit: NewtonResult, separation) -> None:
+    """One warning per fit: separation if found, else non-convergence."""
+    if separation is not None:
+        warnings.warn(
+            f"{fit.message}; the coefficients are where Newton-Raphson stopped. "
+            "Use penalty='l2' for finite estimates (see res.separation)",
+            SeparationWarning,
+            stacklevel=3,
+        )
+    elif not fit.converged:
+        warnings.warn(
+            f"Newton-Raphson did not converge: {fit.message}; see res.history",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _check_options(penalty, alpha, tol, max_iter) -> None:
