@@ -53,7 +53,7 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     import newtonlogit as nl
-    from newtonlogit import _kernels
+    from newtonlogit import _kernels, _mnkernels
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200_000)
@@ -86,10 +86,10 @@ def main() -> None:
     block = _kernels.Block(X[:m], y[:m].astype(float))
     beta = res.coef.ravel()
     t_one, (_, _, info, _) = best_of(
-        lambda: _kernels.multinomial_sums(np, block, beta, True, args.classes), 7
+        lambda: _mnkernels.multinomial_sums(np, block, beta, True, args.classes), 7
     )
-    eta = _kernels.multinomial_eta(np, block, beta, True, args.classes)
-    P = _kernels.softmax_with_base(np, eta)[:, 1:]
+    eta = _mnkernels.multinomial_eta(np, block, beta, True, args.classes)
+    P = _mnkernels.softmax_with_base(np, eta)[:, 1:]
     t_pairs, naive = best_of(lambda: pairwise_info(block.X, P), 7)
     print(
         f"one block pass ({m} rows): whole kernel {t_one * 1e3:.1f} ms, "

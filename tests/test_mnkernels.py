@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from newtonlogit import _kernels
+from newtonlogit import _kernels, _mnkernels
 from newtonlogit._kernels import Block
 from newtonlogit.backends.numpy import NumpyBackend
 from newtonlogit.design import make_design, multiclass_response
@@ -36,13 +36,13 @@ def test_score_and_info_match_finite_differences(fit_intercept, n_classes, extra
     k = (n_classes - 1) * (block.X.shape[1] + fit_intercept)
     beta = np.linspace(-0.6, 0.8, k)
     args = (fit_intercept, n_classes)
-    ll, score, info, weight_sum = _kernels.multinomial_sums(np, block, beta, *args)
+    ll, score, info, weight_sum = _mnkernels.multinomial_sums(np, block, beta, *args)
 
     def f(b):
-        return float(_kernels.multinomial_loglik(np, block, b, *args)[0])
+        return float(_mnkernels.multinomial_loglik(np, block, b, *args)[0])
 
     def grad(b):
-        return _kernels.multinomial_sums(np, block, b, *args)[1]
+        return _mnkernels.multinomial_sums(np, block, b, *args)[1]
 
     h, eye = 1e-5, np.eye(k)
     num_score = np.array([(f(beta + h * e) - f(beta - h * e)) / (2 * h) for e in eye])
@@ -54,8 +54,8 @@ def test_score_and_info_match_finite_differences(fit_intercept, n_classes, extra
     np.testing.assert_array_equal(info, info.T)
     assert ll == pytest.approx(f(beta), rel=1e-14)
     # the weight sum is the trace of the per-row multinomial covariances
-    eta = _kernels.multinomial_eta(np, block, beta, *args)
-    P = _kernels.softmax_with_base(np, eta)[:, 1:]
+    eta = _mnkernels.multinomial_eta(np, block, beta, *args)
+    P = _mnkernels.softmax_with_base(np, eta)[:, 1:]
     w = 1.0 if block.weights is None else block.weights[:, None]
     assert weight_sum == pytest.approx(np.sum(w * P * (1 - P)), rel=1e-12)
 
@@ -64,7 +64,7 @@ def test_two_classes_equal_the_binary_kernel():
     block = _block(2, weights=True, offset="common")
     beta = np.array([0.3, -0.5, 0.2, 0.9])
     binary = _kernels.newton_sums(np, block, beta, True)
-    multi = _kernels.multinomial_sums(np, block, beta, True, 2)
+    multi = _mnkernels.multinomial_sums(np, block, beta, True, 2)
     for a, b in zip(binary, multi):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
@@ -72,9 +72,9 @@ def test_two_classes_equal_the_binary_kernel():
 def test_brute_force_information():
     block = _block(4, weights=True)
     beta = np.linspace(-1, 1, 9)
-    _, _, info, _ = _kernels.multinomial_sums(np, block, beta, False, 4)
-    eta = _kernels.multinomial_eta(np, block, beta, False, 4)
-    P = _kernels.softmax_with_base(np, eta)[:, 1:]
+    _, _, info, _ = _mnkernels.multinomial_sums(np, block, beta, False, 4)
+    eta = _mnkernels.multinomial_eta(np, block, beta, False, 4)
+    P = _mnkernels.softmax_with_base(np, eta)[:, 1:]
     expected = sum(
         w * np.kron(np.diag(p) - np.outer(p, p), np.outer(x, x))
         for w, p, x in zip(block.weights, P, block.X)
@@ -87,8 +87,8 @@ def test_float32_block_gives_float64_sums():
     b64 = b64._replace(X=b32.X.astype(np.float64))
     beta = np.linspace(-0.5, 0.5, 8)
     for a, b in zip(
-        _kernels.multinomial_sums(np, b32, beta, True, 3),
-        _kernels.multinomial_sums(np, b64, beta, True, 3),
+        _mnkernels.multinomial_sums(np, b32, beta, True, 3),
+        _mnkernels.multinomial_sums(np, b64, beta, True, 3),
     ):
         assert np.asarray(a).dtype == np.float64
         np.testing.assert_allclose(a, b, rtol=1e-12)
@@ -102,8 +102,8 @@ def test_no_overflow_and_no_cancellation_at_extreme_eta():
     block = Block(X, y)
     with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
         warnings.simplefilter("error")
-        ll, score, info, wsum = _kernels.multinomial_sums(np, block, beta, False, 3)
-        (ll_only,) = _kernels.multinomial_loglik(np, block, beta, False, 3)
+        ll, score, info, wsum = _mnkernels.multinomial_sums(np, block, beta, False, 3)
+        (ll_only,) = _mnkernels.multinomial_loglik(np, block, beta, False, 3)
     assert np.all(np.isfinite([ll, *score, *info.ravel(), wsum]))
     assert ll == ll_only
     # row 2: eta = (40, 20); log Z = 40 + log(1 + e^-20 + e^-40); y = class 2
@@ -138,17 +138,17 @@ def test_kernels_run_on_the_array_api(offset):
     block = _block(4, weights=True, offset=offset)
     strict = Block(*(None if a is None else xp.asarray(a) for a in block))
     beta = np.linspace(-0.5, 0.5, 12)
-    expected = _kernels.multinomial_sums(np, block, beta, True, 4)
-    got = _kernels.multinomial_sums(xp, strict, beta, True, 4)
+    expected = _mnkernels.multinomial_sums(np, block, beta, True, 4)
+    got = _mnkernels.multinomial_sums(xp, strict, beta, True, 4)
     for a, b in zip(expected, got):
         np.testing.assert_allclose(np.asarray(b), a, rtol=1e-13, atol=1e-13)
-    (ll,) = _kernels.multinomial_loglik(xp, strict, beta, True, 4)
+    (ll,) = _mnkernels.multinomial_loglik(xp, strict, beta, True, 4)
     assert float(ll) == pytest.approx(float(expected[0]), rel=1e-14)
-    eta = _kernels.multinomial_eta(xp, strict, beta, True, 4)
+    eta = _mnkernels.multinomial_eta(xp, strict, beta, True, 4)
     np.testing.assert_allclose(
-        np.asarray(_kernels.softmax_with_base(xp, eta)),
-        _kernels.softmax_with_base(
-            np, _kernels.multinomial_eta(np, block, beta, True, 4)
+        np.asarray(_mnkernels.softmax_with_base(xp, eta)),
+        _mnkernels.softmax_with_base(
+            np, _mnkernels.multinomial_eta(np, block, beta, True, 4)
         ),
         rtol=1e-14,
     )

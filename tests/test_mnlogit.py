@@ -236,7 +236,7 @@ def test_base_class_and_labels():
 
 
 def test_l2_penalty_solves_penalized_score():
-    from newtonlogit import _kernels
+    from newtonlogit import _kernels, _mnkernels
 
     X, y = make_mn_data(n=300, p=3, n_classes=3, seed=6)
     alpha = 5.0
@@ -244,7 +244,7 @@ def test_l2_penalty_solves_penalized_score():
     assert res.penalty == "l2" and res.converged
     codes = y.astype(float)
     beta = res.coef.ravel()
-    _, score, _, _ = _kernels.multinomial_sums(
+    _, score, _, _ = _mnkernels.multinomial_sums(
         np, _kernels.Block(X, codes), beta, True, 3
     )
     penalized = res.coef.copy()

@@ -11,7 +11,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _kernels
+from . import _kernels, _mnkernels
 from . import estimator_array_api as _array_api
 from .api import logit
 from .mnlogit import mnlogit
@@ -191,7 +191,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return _array_api.predict_proba(self, X)
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
         if eta.ndim == 2:
-            return _kernels.softmax_with_base(np, eta[:, 1:] - eta[:, :1])
+            return _mnkernels.softmax_with_base(np, eta[:, 1:] - eta[:, :1])
         p = _kernels.expit(np, eta)
         return np.column_stack([_kernels.expit(np, -eta), p])
 

@@ -2,7 +2,7 @@
 
 The same path as the binary fit (design -> backend -> objective -> newton ->
 results); only the objective differs. Its kernel
-(:func:`newtonlogit._kernels.multinomial_sums`) returns the whole
+(:func:`newtonlogit._mnkernels.multinomial_sums`) returns the whole
 ``(K - 1) k`` square block information in one pass over each row block.
 
 Conventions
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from . import _kernels
+from . import _mnkernels
 from .backends import backend_for
 from .design import Design, make_design, multiclass_response
 from .exceptions import (
@@ -59,10 +59,10 @@ class MultinomialLikelihood:
     def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
         args = (beta, self.fit_intercept, self.n_classes)
         if not derivatives:
-            (ll,) = self.backend.map_sum(_kernels.multinomial_loglik, *args)
+            (ll,) = self.backend.map_sum(_mnkernels.multinomial_loglik, *args)
             return Evaluation(float(ll))
         ll, score, info, weight_sum = self.backend.map_sum(
-            _kernels.multinomial_sums, *args
+            _mnkernels.multinomial_sums, *args
         )
         return Evaluation(float(ll), score, info, float(weight_sum))
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from . import _kernels, inference
+from . import _kernels, _mnkernels, inference
 from .design import as_vector, check_finite_matrix
 from .exceptions import DataError
 from .inference import TestResult, chi2_test
@@ -283,13 +283,13 @@ class MNLogitResults:
             elif off.shape != (X.shape[0], self.n_classes - 1):
                 raise DataError(f"offset has shape {off.shape}")
         block = _kernels.Block(X, None, offset=off)
-        return _kernels.multinomial_eta(
+        return _mnkernels.multinomial_eta(
             np, block, beta.ravel(), self.fit_intercept, self.n_classes
         )
 
     def predict(self, X_new: Any, offset: Any = None) -> np.ndarray:
         """Class probabilities ``(n, K)``, columns in the order of ``classes``."""
-        fitted = _kernels.softmax_with_base(np, self.linear_predictor(X_new, offset))
+        fitted = _mnkernels.softmax_with_base(np, self.linear_predictor(X_new, offset))
         fit_order = [self.base, *self.non_base]
         return fitted[:, [fit_order.index(c) for c in self.classes]]
 
