@@ -66,8 +66,6 @@ def test_summary_of_a_saved_model(files):
     assert "class = 'p6' vs base 'p0'" in text.stdout
     doc = json.loads(run("summary", str(files["model"]), "--format", "json").stdout)
     assert "p3:selfLR" in doc["coefficients"]
-    markdown = run("summary", str(files["model"]), "--format", "markdown").stdout
-    assert "| p3:selfLR |" in markdown
 
 
 def test_options_for_two_classes_only_are_refused(files):
