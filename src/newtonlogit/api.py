@@ -216,6 +216,7 @@ def logit(
             start=float(_start(design, None)[0]),
         ),
     )
+    getattr(backend, "release", lambda: None)()  # drop data cached for the fit
     return inputs.attach(res)
 
 

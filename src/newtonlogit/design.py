@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from .backends import is_device_array
+from .backends import is_dask, is_device_array
 from .backends.numpy import default_block_rows
 from .exceptions import DataError
 
@@ -284,7 +284,25 @@ def make_design(
     is :func:`binary_response` (see :func:`multiclass_response` for K classes).
     CuPy (or other array-API) inputs of a binary fit are checked on their
     device by :func:`newtonlogit.design_array_api.make_array_api_design`.
+    Dask inputs of a binary fit are checked without computing X by
+    :func:`newtonlogit.dask_design.make_dask_design`.
     """
+    if is_dask(X):
+        from .dask_design import make_dask_design
+
+        if response is not None:
+            raise DataError(
+                "multinomial fits take NumPy or pandas data for now; "
+                "Dask input is supported for two classes"
+            )
+        return make_dask_design(
+            X,
+            y,
+            weights=weights,
+            offset=offset,
+            fit_intercept=fit_intercept,
+            feature_names=feature_names,
+        )
     if any(is_device_array(a) for a in (X, y, weights, offset)):
         from .design_array_api import make_array_api_design
 

@@ -15,6 +15,7 @@ from . import _kernels, _mnkernels
 from . import estimator_array_api as _array_api
 from .api import logit
 from .mnlogit import mnlogit
+from .backends import is_dask
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -102,6 +103,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         one cluster label per row (for ``cov_type="cluster"``)."""
         if _array_api.dispatches(X):
             return _array_api.fit(self, X, y, sample_weight, groups)
+        if is_dask(X):  # validated partition by partition, never computed whole
+            from .dask_design import fit_estimator
+
+            return fit_estimator(self, X, y, sample_weight, groups)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         type_of_target(y, input_name="y", raise_unknown=True)
@@ -181,6 +186,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if _array_api.dispatches(X, self):
             return _array_api.decision_function(self, X)
         check_is_fitted(self)
+        if is_dask(X):  # lazy: a dask array of log-odds
+            from .dask_design import decision_function
+
+            return decision_function(self, X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         if self.classes_.size > 2:
             return X @ self.coef_.T.astype(X.dtype) + self.intercept_

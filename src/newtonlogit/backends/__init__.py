@@ -53,6 +53,12 @@ def _module_has(module: str, attribute: str, X: Any) -> bool:
     return mod is not None and isinstance(X, getattr(mod, attribute))
 
 
+def is_dask(X: Any) -> bool:
+    """Whether ``X`` is a Dask collection (array, DataFrame, Series)."""
+    base = sys.modules.get("dask.base")
+    return base is not None and base.is_dask_collection(X)
+
+
 def backend_for(X: Any):
     """The backend class for data ``X`` (raises ``TypeError`` if none fits)."""
     for entry in _REGISTRY:
@@ -86,4 +92,9 @@ register(
     lambda X: _module_has("cupy", "ndarray", X),
     "newtonlogit.backends.cupy:CupyBackend",
     array_api=True,
+)
+register(
+    "dask",
+    lambda X: _module_has("dask.array", "Array", X),
+    "newtonlogit.backends.dask:DaskBackend",
 )

@@ -1,0 +1,210 @@
+"""The Dask backend on a real dask.distributed LocalCluster (and the threaded
+scheduler): same estimates and iterations as in memory, bad input named by
+partition, a worker lost mid-fit survived, the cluster left clean."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import newtonlogit as nl
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+import dask  # noqa: E402
+
+from newtonlogit.backends.dask import DaskBackend  # noqa: E402
+from newtonlogit.design import make_design  # noqa: E402
+
+from .conftest import make_logit_data  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    # processes=True: the fault-tolerance test kills a worker process
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit="1GiB",
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def _scheduler_tasks(client) -> int:
+    return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+
+
+def _wait_clean(client, timeout=10.0) -> int:
+    """Wait until the scheduler holds no task; returns how many are left."""
+    deadline = time.monotonic() + timeout
+    while (left := _scheduler_tasks(client)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def _same_fit(res, ref, rtol=1e-9):
+    np.testing.assert_allclose(res.coef, ref.coef, rtol=rtol)
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=rtol)
+    assert res.loglik == pytest.approx(ref.loglik, rel=rtol)
+    assert res.n_iter == ref.n_iter
+    assert res.converged and ref.converged
+    assert list(res.params.index) == list(ref.params.index)
+
+
+def test_import_leaves_dask_unimported():
+    code = (
+        "import sys, numpy, newtonlogit as nl\n"
+        "nl.logit(numpy.eye(4, 2) + numpy.arange(8).reshape(4, 2) % 3, "
+        "[0, 1, 0, 1])\n"
+        "bad = [m for m in ('dask', 'distributed', 'cupy') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_dask_array_matches_numpy_on_cluster(client):
+    X, y, _ = make_logit_data(n=3000, p=4, seed=1)
+    rng = np.random.default_rng(2)
+    w = rng.integers(0, 3, size=3000).astype(float)
+    off = rng.normal(scale=0.3, size=3000)
+    ref = nl.logit(X, y, weights=w, offset=off)
+    # several column chunks: rechunked to one; y a dask array, weights NumPy
+    dX = da.from_array(X, chunks=(700, 2))
+    res = nl.logit(
+        dX, da.from_array(y, chunks=700), weights=w, offset=da.from_array(off, 700)
+    )
+    _same_fit(res, ref)
+    assert res.n_obs == ref.n_obs
+    assert _wait_clean(client) == 0  # the persisted copy was released
+
+
+def test_grouped_counts_and_float32_match_numpy(client, star98):
+    X = star98.X.to_numpy(dtype=np.float32)
+    ref = nl.logit(X, star98.y)
+    res = nl.logit(da.from_array(X, chunks=(101, 20)), star98.y)
+    _same_fit(res, ref)
+
+
+def test_threaded_scheduler_and_streaming_match_numpy(client):
+    X, y, _ = make_logit_data(n=2000, p=3, seed=3)
+    ref = nl.logit(X, y)
+    dX, dy = da.from_array(X, chunks=(300, 3)), da.from_array(y, chunks=300)
+    with dask.config.set(scheduler="threads"):
+        _same_fit(nl.logit(dX, dy), ref)
+    with dask.config.set({"newtonlogit.persist": False}):
+        design = make_design(dX, dy)
+        assert not DaskBackend(design).persisted
+        _same_fit(nl.logit(dX, dy), ref)
+    assert DaskBackend(design).persisted  # 'auto': 2000 x 3 fits in 2 GiB
+
+
+def test_dask_dataframe_names_and_labels(client, spector):
+    df = spector.X.assign(grade=np.where(spector.y == 1, "pass", "fail"))
+    ddf = dd.from_pandas(df, npartitions=3)
+    ref = nl.logit(spector.X, spector.y)
+    res = nl.logit(ddf[["GPA", "TUCE", "PSI"]], ddf["grade"])
+    _same_fit(res, ref)
+    assert res.classes == ("fail", "pass")
+
+
+def test_estimator_fit_on_dask(client, spector):
+    X = spector.X.to_numpy()
+    ref = nl.LogisticRegression().fit(X, spector.y)
+    est = nl.LogisticRegression().fit(
+        da.from_array(X, chunks=(10, 3)), da.from_array(spector.y, chunks=10)
+    )
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9)
+    np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-9)
+    np.testing.assert_array_equal(est.classes_, ref.classes_)
+    assert est.n_features_in_ == 3
+    np.testing.assert_allclose(est.predict_proba(X), ref.predict_proba(X), rtol=1e-9)
+    eta = est.decision_function(da.from_array(X, chunks=(10, 3)))
+    assert isinstance(eta, da.Array)  # lazy
+    np.testing.assert_allclose(eta.compute(), ref.decision_function(X), rtol=1e-9)
+    np.testing.assert_array_equal(
+        est.predict(da.from_array(X, chunks=(10, 3))), ref.predict(X)
+    )
+    bad = X.copy()
+    bad[17, 0] = np.nan  # found in its partition, not by computing X up front
+    with pytest.raises(nl.DataError, match=r"partition 1 .* row 17, column 'x1'"):
+        nl.LogisticRegression().fit(da.from_array(bad, chunks=(10, 3)), spector.y)
+
+
+def test_refit_after_release_streams_from_source(client):
+    X, y, _ = make_logit_data(n=1000, p=2, seed=4)
+    res = nl.logit(da.from_array(X, chunks=250), da.from_array(y, chunks=250))
+    assert res.refit.value(res.coef) == pytest.approx(res.loglik, rel=1e-12)
+
+
+def test_nan_in_a_partition_is_named_and_cluster_left_clean(client):
+    X, y, _ = make_logit_data(n=1000, p=3, seed=5)
+    X[730, 1] = np.nan
+    dX, dy = da.from_array(X, chunks=(200, 3)), da.from_array(y, chunks=200)
+    make_design(dX, dy)  # X is not computed up front: no error yet
+    with pytest.raises(nl.DataError, match=r"partition 3 \(rows 600-799\), at row 730"):
+        nl.logit(dX, dy)
+    with pytest.raises(nl.DataError, match="column 'x2'"):
+        nl.logit(dX, dy)
+    assert _wait_clean(client) == 0
+
+
+def test_bad_vectors_named_by_partition(client):
+    X, y, _ = make_logit_data(n=600, p=2, seed=6)
+    dX = da.from_array(X, chunks=(200, 2))
+    bad_y = y.copy()
+    bad_y[450] = np.nan
+    with pytest.raises(ValueError, match=r"y has a missing .* partition 2 .* row 450"):
+        nl.logit(dX, da.from_array(bad_y, chunks=200))
+    w = np.ones(600)
+    w[5] = -1
+    with pytest.raises(ValueError, match=r"weights is negative .* partition 0"):
+        nl.logit(dX, y, weights=w)
+    with pytest.raises(
+        ValueError, match="exactly two classes for binary logistic regression; found 3"
+    ):
+        nl.logit(dX, da.from_array(np.arange(600) % 3, chunks=200))
+    assert _wait_clean(client) == 0
+
+
+def test_unknown_chunks_and_mismatched_partitions_refused(client):
+    X, y, _ = make_logit_data(n=600, p=2, seed=7)
+    ddf = dd.from_pandas(pd.DataFrame(X, columns=["a", "b"]), npartitions=3)
+    with pytest.raises(ValueError, match=r"unknown chunk sizes.*lengths=True"):
+        nl.logit(ddf.to_dask_array(), y)
+    dX = da.from_array(X, chunks=(200, 2))
+    with pytest.raises(ValueError, match=r"y is split into partitions of \(300"):
+        nl.logit(dX, da.from_array(y, chunks=300))
+    with pytest.raises(ValueError, match="y has 500 rows but X has 600"):
+        nl.logit(dX, y[:500])
+    with pytest.raises(ValueError, match="X must be numeric"):
+        nl.logit(da.from_array(X.astype(str), chunks=(200, 2)), y)
+
+
+def test_worker_killed_mid_fit_is_survived(client):
+    X, y, _ = make_logit_data(n=4000, p=4, seed=8)
+    ref = nl.logit(X, y)
+    dX, dy = da.from_array(X, chunks=(500, 4)), da.from_array(y, chunks=500)
+    pids = client.run(os.getpid)
+    killed = []
+
+    def kill_one(row):
+        if row["iteration"] == 1:  # persisted partitions live on both workers
+            pid = next(iter(pids.values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    res = nl.logit(dX, dy, callback=kill_one)
+    assert killed
+    _same_fit(res, ref)
+    client.wait_for_workers(2, timeout=30)
