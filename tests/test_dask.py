@@ -33,7 +33,7 @@ def client():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             memory_limit="1GiB",
         ) as cluster,
         distributed.Client(cluster) as client,
@@ -208,3 +208,34 @@ def test_worker_killed_mid_fit_is_survived(client):
     assert killed
     _same_fit(res, ref)
     client.wait_for_workers(2, timeout=30)
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "HC2", "HC3", "cluster"])
+def test_robust_covariance_distributed_matches_numpy(client, cov_type):
+    X, y, _ = make_logit_data(n=1200, p=3, seed=9)
+    groups = np.arange(1200) % 37 if cov_type == "cluster" else None
+    ref = nl.logit(X, y, cov_type=cov_type, groups=groups)
+    dX, dy = da.from_array(X, chunks=(300, 3)), da.from_array(y, chunks=300)
+    dgroups = None if groups is None else da.from_array(groups, chunks=300)
+    res = nl.logit(dX, dy, cov_type=cov_type, groups=dgroups)
+    np.testing.assert_allclose(res.cov.to_numpy(), ref.cov.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-9)
+    assert str(res.summary()) == str(ref.summary())
+
+
+def test_formula_on_dask_dataframe_matches_pandas(client, lbw):
+    df = lbw.X.assign(
+        low=lbw.y,
+        race=np.select(
+            [lbw.X.race_black == 1, lbw.X.race_other == 1], ["black", "other"], "white"
+        ),
+    )
+    # the last partition alone holds the "other" rows: levels come from all data
+    df = df.sort_values("race", kind="stable").reset_index(drop=True)
+    formula = "low ~ age + lwt + C(race) + smoke + ptl + ht + ui"
+    ref = nl.logit(formula, data=df)
+    res = nl.logit(formula, data=dd.from_pandas(df, npartitions=4))
+    _same_fit(res, ref)
+    assert res.model_spec == ref.model_spec
+    with pytest.raises(ValueError, match="stateful transforms"):
+        nl.logit("low ~ center(age)", data=dd.from_pandas(df, npartitions=2))

@@ -64,8 +64,11 @@ def resolve_inputs(
     if isinstance(X, str):
         if y is not None:
             raise ValueError("with a formula, the response is in the formula: omit y")
+        from .backends import is_dask
         from .formula import encode_formula
 
+        if is_dask(data):  # encoded partition by partition: see dask_formula
+            from .dask_formula import encode_dask_formula as encode_formula
         extras = {"weights": weights, "offset": offset, "groups": groups}
         inputs = encode_formula(X, data, extras=extras, missing=missing)
         if not fit_intercept and inputs.fit_intercept:
