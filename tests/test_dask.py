@@ -239,3 +239,35 @@ def test_formula_on_dask_dataframe_matches_pandas(client, lbw):
     assert res.model_spec == ref.model_spec
     with pytest.raises(ValueError, match="stateful transforms"):
         nl.logit("low ~ center(age)", data=dd.from_pandas(df, npartitions=2))
+
+
+def test_cli_fit_dask_on_the_cluster(client, tmp_path):
+    X, y, _ = make_logit_data(n=900, p=2, seed=10)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y.astype(int)})
+    for i in range(3):
+        df.iloc[300 * i : 300 * (i + 1)].to_parquet(tmp_path / f"part{i}.parquet")
+    ref = nl.logit("y ~ a + b", data=df)
+    done = subprocess.run(
+        [sys.executable, "-m", "newtonlogit.cli", "fit", str(tmp_path / "*.parquet")]
+        + ["--formula", "y ~ a + b", "--dask", "--format", "json", "-v"]
+        + ["--scheduler", client.scheduler.address],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "iteration   1" in done.stderr
+    import json
+
+    table = json.loads(done.stdout)["coefficients"]
+    got = [table[name]["coef"] for name in ("Intercept", "a", "b")]
+    np.testing.assert_allclose(got, ref.coef, rtol=1e-9)
+    bad = subprocess.run(
+        [sys.executable, "-m", "newtonlogit.cli", "fit", str(tmp_path / "none*.pq")]
+        + ["--target", "y", "--dask"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        f"newtonlogit: error: {str(tmp_path / 'none*.pq')!r}: no such file(s)"
+    ]

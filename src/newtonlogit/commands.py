@@ -91,6 +91,17 @@ def _add_fit(commands) -> None:
     _add_plot_options(fit)
     fit.add_argument("--max-iter", type=int, default=100, help="most Newton steps")
     fit.add_argument(
+        "--dask",
+        action="store_true",
+        help="read DATA (a Parquet/CSV glob or directory) with dask.dataframe and "
+        "fit out of core, partition by partition",
+    )
+    fit.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --dask: a dask.distributed scheduler, e.g. tcp://host:8786",
+    )
+    fit.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -165,8 +176,18 @@ def _add_format(parser) -> None:
 
 # -- fit -----------------------------------------------------------------------
 def run_fit(args: argparse.Namespace) -> None:
+    if args.dask or args.scheduler:
+        from .dask_cli import dask_session, read_dask_table
+
+        if args.plot or args.drop_missing:
+            raise DataError("--plot and --drop-missing are not available with --dask")
+        with dask_session(args.scheduler):
+            return _run_fit(args, read_dask_table(args.data))
     progress = _stderr_line if args.verbose or sys.stderr.isatty() else None
-    frame = read_table(args.data, progress)
+    return _run_fit(args, read_table(args.data, progress))
+
+
+def _run_fit(args: argparse.Namespace, frame) -> None:
     formula = args.formula or _formula_of(
         frame, args.target, args.features, (args.weights, args.groups)
     )

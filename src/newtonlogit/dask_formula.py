@@ -15,6 +15,7 @@ new lengths): drop them with ``data.dropna(subset=[...])`` first.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import dask
@@ -44,7 +45,9 @@ def encode_dask_formula(
         )
     extras = dict(extras or {})
     named = {what: v for what, v in extras.items() if isinstance(v, str)}
-    head = data.head(PROTOTYPE_ROWS)  # from the first partition only
+    with warnings.catch_warnings():  # a short first partition is fine
+        warnings.filterwarnings("ignore", "Insufficient elements for `head`")
+        head = data.head(PROTOTYPE_ROWS)  # from the first partition only
     if len(head) == 0:
         raise DataError("the first partition of data is empty: repartition it")
     spec = encode_formula(formula, head, extras=named).spec
