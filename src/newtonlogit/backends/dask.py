@@ -26,8 +26,8 @@ the Dask config key ``newtonlogit.persist``:
 
 - ``"auto"`` (default): persist when the arrays' size is at most
   ``newtonlogit.persist-fraction`` (default 0.5) of the memory limit summed over
-  the distributed workers, or of the machine's memory under the local
-  scheduler;
+  the distributed workers (stream if a worker has no limit), or of the
+  machine's memory under the local scheduler;
 - ``True`` / ``False``: always / never persist.
 
 For example ``with dask.config.set({"newtonlogit.persist": False}): ...``. The
