@@ -210,7 +210,7 @@ def test_worker_killed_mid_fit_is_survived(client):
     client.wait_for_workers(2, timeout=30)
 
 
-@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "HC2", "HC3", "cluster"])
+@pytest.mark.parametrize("cov_type", ["HC1", "HC3", "cluster"])
 def test_robust_covariance_distributed_matches_numpy(client, cov_type):
     X, y, _ = make_logit_data(n=1200, p=3, seed=9)
     groups = np.arange(1200) % 37 if cov_type == "cluster" else None
