@@ -14,8 +14,8 @@ from sklearn.utils.validation import (
 from . import _kernels, _mnkernels
 from . import estimator_array_api as _array_api
 from .api import logit
-from .mnlogit import mnlogit
 from .backends import is_dask
+from .mnlogit import mnlogit
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
