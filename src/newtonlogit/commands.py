@@ -237,7 +237,7 @@ def _formula_of(
     unknown = [c for c in [target, *(columns or [])] if c not in names]
     if unknown:
         raise DataError(_unknown(unknown, frame, "column"))
-    n_classes = frame[target].nunique(dropna=True)
+    n_classes = _computed(frame[target].nunique(dropna=True))
     if n_classes < 2:
         raise DataError(
             f"target column {target!r} has {n_classes} distinct value(s); a "
@@ -255,7 +255,12 @@ def _multiclass(frame: pd.DataFrame, formula: str) -> bool:
     lhs = formula.split("~", 1)[0].strip()
     if lhs.startswith("`") and lhs.endswith("`"):
         lhs = lhs[1:-1]
-    return lhs in frame.columns and frame[lhs].nunique(dropna=True) > 2
+    return lhs in frame.columns and _computed(frame[lhs].nunique(dropna=True)) > 2
+
+
+def _computed(value):
+    """A count, computed if it is a lazy (Dask) scalar."""
+    return value.compute() if hasattr(value, "compute") else value
 
 
 def _fit_multinomial(args, formula: str, frame: pd.DataFrame, options: dict):
