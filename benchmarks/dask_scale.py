@@ -243,9 +243,11 @@ def _run_subprocess(method: str, args) -> dict:
             if ln.startswith("stamp ")
         ]
         seen = ""
-        if len(stamps) >= 3:  # dask-ml: the first pass normalizes
-            per = np.median(np.diff(stamps[1:]))
-            seen = f" ({len(stamps) - 2} iterations done, {per:.0f} s each)"
+        if method != "newtonlogit":  # dask-ml: the first pass normalizes
+            stamps = stamps[1:]
+        if len(stamps) >= 2:
+            per = np.median(np.diff(stamps))
+            seen = f" ({len(stamps) - 1} iterations done, {per:.0f} s each)"
         return {
             "method": method,
             "failed": f"no result within {args.timeout:.0f} s{seen}",
