@@ -16,6 +16,12 @@ Conventions
 - Kernels take the array namespace ``xp`` as their first argument and use only
   array-API functions on the block, so the same code runs on NumPy, CuPy and
   Dask chunks.
+- The two operations on ``X`` itself that depend on how ``X`` is stored (the
+  float64 view used for ``X b`` and ``r^T X``, and the weighted Gram, the only
+  ``O(m p^2)`` work) go through :func:`block_ops`. Backends may register faster
+  versions for their array types (:func:`register_block_ops`: BLAS ``syrk``
+  for NumPy, a sparse product for ``scipy.sparse``); the generic versions below
+  are plain array-API code and define what the hooks must compute.
 
 The log-likelihood of row ``i`` (without the constant ``log C(n_i, y_i)``) is
 
@@ -27,6 +33,7 @@ its gradient ``w_i (y_i - n_i p_i) x_i`` and its negative Hessian
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -52,6 +59,57 @@ def _float64(xp, a):
     return a if a.dtype == xp.float64 else xp.astype(a, xp.float64)
 
 
+def generic_gram(xp, X, s, fit_intercept: bool):
+    """Information of one block, ``Z^T Z`` with ``Z = s * [1, X]`` (float64).
+
+    ``s = sqrt(v)`` are the square roots of the IRLS weights. With an intercept
+    the first row and column are ``(sum v, v^T X)``; without one the result is
+    ``(s X)^T (s X)``. ``Z`` is a block-sized temporary, never a copy of ``X``.
+    """
+    X = _float64(xp, X)
+    Z = X * s[:, None]
+    gram = Z.T @ Z
+    if not fit_intercept:
+        return gram
+    vx = s @ Z
+    k = X.shape[1] + 1
+    info = xp.zeros((k, k), dtype=xp.float64, device=_device(X))
+    info[0, 0] = xp.sum(s * s)
+    info[0, 1:] = vx
+    info[1:, 0] = vx
+    info[1:, 1:] = gram
+    return info
+
+
+class BlockOps(NamedTuple):
+    """How to compute with one storage of ``X`` (see the module's conventions).
+
+    ``as_float64(xp, X)`` returns ``X`` ready for float64 products ``X @ b`` and
+    ``r @ X`` (a block-sized cast at most); ``gram(xp, X, s, fit_intercept)``
+    returns what :func:`generic_gram` returns, for ``X`` in its own dtype.
+    """
+
+    as_float64: Callable = _float64
+    gram: Callable = generic_gram
+
+
+_BLOCK_OPS: dict[type, BlockOps] = {}
+
+
+def register_block_ops(array_type: type, ops: BlockOps) -> None:
+    """Use ``ops`` for blocks whose ``X`` is an instance of ``array_type``."""
+    _BLOCK_OPS[array_type] = ops
+
+
+def block_ops(X) -> BlockOps:
+    """The registered operations for ``X``'s type, else the generic ones."""
+    for cls in type(X).__mro__:
+        ops = _BLOCK_OPS.get(cls)
+        if ops is not None:
+            return ops
+    return BlockOps()
+
+
 def exp_neg_abs(xp, eta):
     """``exp(-|eta|)``, which never overflows; the building block of the rest."""
     return xp.exp(-xp.abs(eta))
@@ -70,7 +128,7 @@ def log1pexp(xp, eta):
 
 def linear_predictor(xp, block: Block, beta, fit_intercept: bool):
     """``eta = X b + b0 + offset`` for the block, float64, shape ``(m,)``."""
-    X = _float64(xp, block.X)
+    X = block_ops(block.X).as_float64(xp, block.X)
     coef = beta[1:] if fit_intercept else beta
     eta = X @ xp.asarray(coef, dtype=xp.float64, device=_device(X))
     if fit_intercept:
@@ -124,11 +182,12 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     Notes
     -----
     ``p (1 - p)`` is computed as ``e / (1 + e)^2`` with ``e = exp(-|eta|)``,
-    which has no cancellation when ``p`` is close to 0 or 1. The Gram block
-    ``Z^T Z`` with ``Z = sqrt(v) X`` is a block-sized temporary: the only one
-    of size ``m x p``.
+    which has no cancellation when ``p`` is close to 0 or 1. The information is
+    the Gram ``Z^T Z`` of ``Z = sqrt(v) [1, X]`` (:func:`generic_gram`, or the
+    faster hook registered for ``X``'s type), whose temporaries are block-sized.
     """
-    X = _float64(xp, block.X)
+    ops = block_ops(block.X)
+    X = ops.as_float64(xp, block.X)
     eta = linear_predictor(xp, block, beta, fit_intercept)
     e = exp_neg_abs(xp, eta)
     p = xp.where(eta >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -142,18 +201,10 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
 
     saturated = _saturated(xp, block, eta)
 
-    Z = X * xp.sqrt(v)[:, None]
-    gram = Z.T @ Z
+    info = ops.gram(xp, block.X, xp.sqrt(v), fit_intercept)
     score_x = resid @ X
     if not fit_intercept:
-        return ll, score_x, gram, xp.sum(v), saturated
-    vx = v @ X
-    k = X.shape[1] + 1
-    info = xp.zeros((k, k), dtype=xp.float64, device=_device(X))
-    info[0, 0] = xp.sum(v)
-    info[0, 1:] = vx
-    info[1:, 0] = vx
-    info[1:, 1:] = gram
+        return ll, score_x, info, xp.sum(v), saturated
     score = xp.concat([xp.reshape(xp.sum(resid), (1,)), score_x])
     return ll, score, info, xp.sum(v), saturated
 

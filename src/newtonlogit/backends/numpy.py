@@ -1,10 +1,29 @@
-"""In-memory backend: row blocks of NumPy arrays, summed on the host."""
+"""In-memory backend: row blocks of NumPy arrays, summed on the host.
+
+Two things make a pass over ``X`` fast here, both measured (see
+``benchmarks/RESULTS.md``):
+
+- The information of a block is one BLAS ``syrk`` of ``sqrt(v) [1, X]`` into a
+  per-thread buffer (:func:`syrk_gram`, registered as the kernels' Gram hook for
+  NumPy arrays). ``syrk`` does half the flops of ``Z.T @ Z``, and the intercept
+  row comes out of the same call. A float32 ``X`` is multiplied in float32
+  (``ssyrk``) and each block's Gram is added up in float64.
+- Row blocks are spread over threads, each adding up its own partial sums, with
+  BLAS held to one thread meanwhile: NumPy's elementwise work (``exp``, the
+  weights) then runs in parallel too, and OpenBLAS's own threads, which spin
+  badly when the cores are shared, stay out of the way.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from .._kernels import Block
+import numpy as np
+from scipy.linalg import blas
+
+from .._kernels import Block, BlockOps, register_block_ops
 
 # A block of about this many bytes (in float64) keeps the kernel's temporaries
 # in cache and its memory at O(block x p), whatever n is.
@@ -15,21 +34,98 @@ def default_block_rows(n_features: int) -> int:
     return int(np.clip(BLOCK_BYTES // (8 * max(n_features, 1)), 256, 65536))
 
 
+def default_threads() -> int:
+    """Cores this process may use (``sched_getaffinity`` where available)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+_buffers = threading.local()
+
+
+def _buffer(m: int, k: int, dtype) -> np.ndarray:
+    """A per-thread C-ordered ``(m, k)`` scratch array, reused across blocks."""
+    buf = getattr(_buffers, "array", None)
+    if buf is None or buf.dtype != dtype or buf.size < m * k:
+        buf = _buffers.array = np.empty(m * k, dtype=dtype)
+    return buf[: m * k].reshape(m, k)
+
+
+def syrk_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """:func:`newtonlogit._kernels.generic_gram` by one BLAS ``syrk``.
+
+    ``Z = s * [1, X]`` is written into a per-thread buffer in ``X``'s dtype and
+    ``Z^T Z`` taken by ``dsyrk``/``ssyrk`` (upper triangle), then mirrored and
+    returned in float64.
+    """
+    m, p = X.shape
+    k = p + fit_intercept
+    Z = _buffer(m, k, X.dtype)
+    if fit_intercept:
+        Z[:, 0] = s
+    np.multiply(X, s[:, None], out=Z[:, fit_intercept:], casting="same_kind")
+    syrk = blas.ssyrk if X.dtype == np.float32 else blas.dsyrk
+    upper = syrk(1.0, Z.T, trans=0)  # Z.T is Fortran-ordered: no copy
+    upper = np.asarray(upper, dtype=np.float64)  # the lower triangle is zero
+    gram = upper + upper.T
+    gram.flat[:: k + 1] *= 0.5
+    return gram
+
+
+register_block_ops(np.ndarray, BlockOps(gram=syrk_gram))
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_blas_controller = None
+
+
+def _executor(n_threads: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers < n_threads:
+            _pool = ThreadPoolExecutor(n_threads, thread_name_prefix="newtonlogit")
+        return _pool
+
+
+def _one_blas_thread():
+    """Context holding BLAS to one thread (threadpoolctl, inspected once)."""
+    global _blas_controller
+    if _blas_controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_controller = ThreadpoolController()
+    return _blas_controller.limit(limits=1, user_api="blas")
+
+
 class NumpyBackend:
-    """Row blocks of in-memory arrays (views, never copies of ``X``)."""
+    """Row blocks of in-memory arrays (views, never copies of ``X``).
+
+    Parameters
+    ----------
+    design : Design
+    block_rows : int, optional
+        Rows per block (default: about 1 MiB of float64 per block).
+    n_threads : int, optional
+        Threads over row blocks (default: the usable cores). ``1`` runs the
+        blocks in order in the calling thread and leaves BLAS's threads as set.
+    """
 
     name = "numpy"
     xp = np
 
-    def __init__(self, design, *, block_rows: int | None = None):
+    def __init__(self, design, *, block_rows: int | None = None, n_threads=None):
         self.design = design
         self.n_rows = design.X.shape[0]
         self.block_rows = block_rows or default_block_rows(design.X.shape[1])
+        self.n_threads = n_threads or default_threads()
 
-    def blocks(self):
+    def blocks(self, start: int = 0, stop: int | None = None):
         d = self.design
-        for start in range(0, self.n_rows, self.block_rows):
-            rows = slice(start, start + self.block_rows)
+        stop = self.n_rows if stop is None else stop
+        for first in range(start, stop, self.block_rows):
+            rows = slice(first, min(first + self.block_rows, stop))
             yield Block(
                 d.X[rows],
                 d.y[rows],
@@ -39,14 +135,38 @@ class NumpyBackend:
                 None if d.groups is None else d.groups[rows],
             )
 
-    def map_sum(self, kernel, *args):
-        """Sum of ``kernel(np, block, *args)`` over all row blocks."""
+    def _sum_rows(self, kernel, args, start, stop):
         total = None
-        for block in self.blocks():
+        for block in self.blocks(start, stop):
             part = kernel(np, block, *args)
             if total is None:
                 total = [np.array(x, dtype=np.float64) for x in part]
             else:
                 for acc, x in zip(total, part):
                     acc += x
+        return total
+
+    def map_sum(self, kernel, *args):
+        """Sum of ``kernel(np, block, *args)`` over all row blocks.
+
+        With several threads, thread ``t`` sums a contiguous span of blocks and
+        the spans' sums are added in order, so the result does not depend on
+        timing.
+        """
+        n_blocks = -(-self.n_rows // self.block_rows)
+        n_threads = min(self.n_threads, n_blocks)
+        if n_threads <= 1:
+            return tuple(self._sum_rows(kernel, args, 0, self.n_rows))
+        per = -(-n_blocks // n_threads) * self.block_rows
+        spans = [(a, min(a + per, self.n_rows)) for a in range(0, self.n_rows, per)]
+        with _one_blas_thread():
+            futures = [
+                _executor(n_threads).submit(self._sum_rows, kernel, args, a, b)
+                for a, b in spans
+            ]
+            parts = [f.result() for f in futures]
+        total = parts[0]
+        for part in parts[1:]:
+            for acc, x in zip(total, part):
+                acc += x
         return tuple(total)
