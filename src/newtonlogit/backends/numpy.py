@@ -109,7 +109,10 @@ class NumpyBackend:
         Rows per block (default: about 1 MiB of float64 per block).
     n_threads : int, optional
         Threads over row blocks (default: the usable cores). ``1`` runs the
-        blocks in order in the calling thread and leaves BLAS's threads as set.
+        blocks in order in the calling thread. BLAS is held to one thread
+        either way: its own threads on blocks this small cost more than they
+        save (multithreaded ``syrk`` was up to 40x slower on a shared 2-core
+        machine).
     """
 
     name = "numpy"
@@ -155,11 +158,11 @@ class NumpyBackend:
         """
         n_blocks = -(-self.n_rows // self.block_rows)
         n_threads = min(self.n_threads, n_blocks)
-        if n_threads <= 1:
-            return tuple(self._sum_rows(kernel, args, 0, self.n_rows))
         per = -(-n_blocks // n_threads) * self.block_rows
         spans = [(a, min(a + per, self.n_rows)) for a in range(0, self.n_rows, per)]
         with _one_blas_thread():
+            if n_threads <= 1:
+                return tuple(self._sum_rows(kernel, args, 0, self.n_rows))
             futures = [
                 _executor(n_threads).submit(self._sum_rows, kernel, args, a, b)
                 for a, b in spans
