@@ -11,6 +11,7 @@ import numpy as np
 from scipy import linalg
 from scipy.special import logit as _logit
 
+from . import warmstart
 from ._namespace import namespace_of
 from .backends import backend_for, is_device_array
 from .covariance import check_cov_type, group_codes
@@ -52,6 +53,7 @@ def logit(
     callback: Callable[[dict], None] | None = None,
     cov_type: str = "nonrobust",
     groups: Any = None,
+    subsample_start: bool = True,
 ) -> LogitResults:
     """Fit a binary logistic regression by exact Newton-Raphson.
 
@@ -102,6 +104,10 @@ def logit(
     groups : array-like, optional
         One cluster label per row, for ``cov_type="cluster"`` (CR1). With a
         formula, also the name of a column of ``data``.
+    subsample_start : bool
+        For large unpenalized fits without ``start``, start from a fit on a
+        random subsample of rows (:mod:`newtonlogit.warmstart`): fewer passes
+        over X, the same estimate. False starts from the intercept-only fit.
 
     Returns
     -------
@@ -153,6 +159,8 @@ def logit(
     backend = backend_for(design.X)(design)
     likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)
     beta0 = _start(design, start)
+    if subsample_start and start is None and penalty is None:
+        beta0 = warmstart.subsample_start(backend, fit_intercept, beta0)
     first = likelihood(beta0, True)
 
     names = design.coef_names

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 from scipy.linalg import blas
@@ -123,6 +124,23 @@ class NumpyBackend:
         self.n_rows = design.X.shape[0]
         self.block_rows = block_rows or default_block_rows(design.X.shape[1])
         self.n_threads = n_threads or default_threads()
+
+    def subsample(self, rows: np.ndarray):
+        """A backend of the same kind over a copy of the given rows only."""
+        d = self.design
+
+        def take(a):
+            return None if a is None else a[rows]
+
+        sub = replace(
+            d,
+            X=d.X[rows],
+            y=d.y[rows],
+            trials=take(d.trials),
+            weights=take(d.weights),
+            offset=take(d.offset),
+        )
+        return type(self)(sub, n_threads=self.n_threads)
 
     def blocks(self, start: int = 0, stop: int | None = None):
         d = self.design
