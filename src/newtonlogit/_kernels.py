@@ -126,9 +126,13 @@ def log1pexp(xp, eta):
     return xp.maximum(eta, 0.0) + xp.log1p(exp_neg_abs(xp, eta))
 
 
-def linear_predictor(xp, block: Block, beta, fit_intercept: bool):
-    """``eta = X b + b0 + offset`` for the block, float64, shape ``(m,)``."""
-    X = block_ops(block.X).as_float64(xp, block.X)
+def linear_predictor(xp, block: Block, beta, fit_intercept: bool, X=None):
+    """``eta = X b + b0 + offset`` for the block, float64, shape ``(m,)``.
+
+    ``X`` may pass the block's float64 view when the caller already has it.
+    """
+    if X is None:
+        X = block_ops(block.X).as_float64(xp, block.X)
     coef = beta[1:] if fit_intercept else beta
     eta = X @ xp.asarray(coef, dtype=xp.float64, device=_device(X))
     if fit_intercept:
@@ -142,9 +146,9 @@ def _device(a):
     return getattr(a, "device", None) if not isinstance(a, np.ndarray) else None
 
 
-def _row_loglik(xp, block: Block, eta):
-    """Per-row log-likelihood terms (before weights)."""
-    n_log = log1pexp(xp, eta)
+def _row_loglik(xp, block: Block, eta, e=None):
+    """Per-row log-likelihood terms (before weights); ``e = exp(-|eta|)``."""
+    n_log = log1pexp(xp, eta) if e is None else xp.maximum(eta, 0.0) + xp.log1p(e)
     if block.trials is not None:
         n_log = block.trials * n_log
     return block.y * eta - n_log
@@ -188,16 +192,17 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     """
     ops = block_ops(block.X)
     X = ops.as_float64(xp, block.X)
-    eta = linear_predictor(xp, block, beta, fit_intercept)
+    eta = linear_predictor(xp, block, beta, fit_intercept, X)
     e = exp_neg_abs(xp, eta)
-    p = xp.where(eta >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    v = e / ((1.0 + e) * (1.0 + e))
+    q = 1.0 / (1.0 + e)
+    p = xp.where(eta >= 0, q, e * q)
+    v = e * q * q
     mean = p if block.trials is None else block.trials * p
     if block.trials is not None:
         v = block.trials * v
     resid = _weighted(block.y - mean, block.weights)
     v = _weighted(v, block.weights)
-    ll = xp.sum(_weighted(_row_loglik(xp, block, eta), block.weights))
+    ll = xp.sum(_weighted(_row_loglik(xp, block, eta, e), block.weights))
 
     saturated = _saturated(xp, block, eta)
 

@@ -13,6 +13,7 @@ from scipy.special import logit as _logit
 
 from . import warmstart
 from ._namespace import namespace_of
+from ._threads import with_one_blas_thread
 from .backends import backend_for, is_device_array
 from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
@@ -34,6 +35,7 @@ from .separation import SeparationMonitor, separation_note
 PENALTIES = (None, "l2", *FIRTH_PENALTIES)
 
 
+@with_one_blas_thread
 def logit(
     X: Any,
     y: Any = None,

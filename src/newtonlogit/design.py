@@ -8,6 +8,7 @@ row blocks so that it needs only block-sized memory.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,8 @@ def checked_names(
 
 def as_matrix(X: Any, name: str = "X") -> np.ndarray:
     """A 2-D float32/float64 array, without copying when ``X`` already is one."""
+    if _is_sparse(X):
+        return sparse_matrix(X, name)
     frame = None if isinstance(X, np.ndarray) else as_frame(X)
     if frame is not None:
         bad = [str(c) for c, t in frame.schema.items() if not _is_numeric_dtype(t)]
@@ -129,6 +132,49 @@ def as_matrix(X: Any, name: str = "X") -> np.ndarray:
     return X
 
 
+def _is_sparse(X: Any) -> bool:
+    mod = sys.modules.get("scipy.sparse")
+    return mod is not None and mod.issparse(X)
+
+
+def sparse_matrix(X: Any, name: str = "X"):
+    """A scipy.sparse CSR or CSC matrix of float32/float64, kept as it is if it is
+    one already (other formats are converted to CSR, integers to float64)."""
+    if X.ndim != 2:
+        raise DataError(f"{name} must be 2-D (n_rows, n_features); got {X.ndim}-D")
+    if X.format not in ("csr", "csc"):
+        X = X.tocsr()
+    if X.dtype.kind in "biu" or (
+        X.dtype.kind == "f" and X.dtype not in (np.float32, np.float64)
+    ):
+        X = X.astype(np.float64)
+    elif X.dtype.kind != "f":
+        raise DataError(f"{name} must be numeric; got a sparse matrix of {X.dtype}")
+    return X
+
+
+def _sparse_nan_rows(X) -> np.ndarray:
+    """Rows of a CSR/CSC matrix holding a NaN among their stored values."""
+    nan = np.isnan(X.data)
+    if X.format == "csc":
+        return X.indices[nan]
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[nan]
+
+
+def _check_finite_sparse(X, names, what: str) -> None:
+    bad = np.flatnonzero(~np.isfinite(X.data))
+    if not bad.size:
+        return
+    pos = int(bad[0])
+    major = int(np.searchsorted(X.indptr, pos, side="right")) - 1
+    minor = int(X.indices[pos])
+    row, col = (major, minor) if X.format == "csr" else (minor, major)
+    raise DataError(
+        f"{what} column {names[col]!r} has a non-finite value "
+        f"({X.data[pos]}) at row {row}: remove or impute missing values"
+    )
+
+
 def _is_numeric_dtype(dtype) -> bool:
     return dtype.is_numeric() or dtype == nw.Boolean
 
@@ -136,6 +182,8 @@ def _is_numeric_dtype(dtype) -> bool:
 def check_finite_matrix(X: np.ndarray, names, what: str = "X") -> None:
     """Raise naming the first row and column holding NaN or inf, and counting
     the rows and naming the columns that hold any (blockwise)."""
+    if _is_sparse(X):
+        return _check_finite_sparse(X, names, what)
     first = None
     n_bad, bad_columns = 0, np.zeros(X.shape[1], dtype=bool)
     for start, block in _row_blocks(X):
@@ -176,8 +224,11 @@ def drop_missing(X: Any, y: Any, extras: dict[str, Any]):
     matrix = as_matrix(X)
     names = feature_names_of(X, matrix.shape[1])
     keep = np.ones(matrix.shape[0], dtype=bool)
-    for start, block in _row_blocks(matrix):
-        keep[start : start + block.shape[0]] = ~np.isnan(block).any(axis=1)
+    if _is_sparse(matrix):
+        keep[_sparse_nan_rows(matrix)] = False
+    else:
+        for start, block in _row_blocks(matrix):
+            keep[start : start + block.shape[0]] = ~np.isnan(block).any(axis=1)
     y_arr = as_array(y)
     keep &= ~_missing_rows(y_arr, matrix.shape[0], "y")
     arrays = {k: None if v is None else as_array(v) for k, v in extras.items()}

@@ -98,3 +98,11 @@ register(
     lambda X: _module_has("dask.array", "Array", X),
     "newtonlogit.backends.dask:DaskBackend",
 )
+
+
+def _is_scipy_sparse(X: Any) -> bool:
+    mod = sys.modules.get("scipy.sparse")
+    return mod is not None and mod.issparse(X)
+
+
+register("scipy.sparse", _is_scipy_sparse, "newtonlogit.backends.sparse:SparseBackend")
