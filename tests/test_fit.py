@@ -207,14 +207,15 @@ def test_predict_matches_linear_predictor(spector):
     )
 
 
-def test_memory_stays_below_a_quarter_of_x():
+def test_memory_stays_below_0_15_of_x():
     X, y, _ = make_logit_data(n=200_000, p=50, seed=4)
     nl.logit(X[:1000], y[:1000])  # warm imports and caches
     tracemalloc.start()
     nl.logit(X, y)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert peak < 0.25 * X.nbytes, peak / X.nbytes
+    # measured 0.08-0.11: the 5% warm-start subsample plus block temporaries
+    assert peak < 0.15 * X.nbytes, peak / X.nbytes
 
 
 def test_refit_with_a_fixed_coefficient_matches_offset_fit(spector):

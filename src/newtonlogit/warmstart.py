@@ -8,8 +8,8 @@ evaluation, while the subsample fit itself costs about ``6 m / n`` passes.
 
 The subsample is gathered once (``m x p``, at most ``1 / SUBSAMPLE_FRACTION``
 of ``X``), fitted, and released before the full-data passes start. Anything
-that goes wrong on the subsample (a singular information matrix, separation in
-a small sample, no convergence) quietly falls back to the ordinary start: the
+that goes wrong on the subsample (too few events or non-events, a singular
+information matrix, no convergence) quietly falls back to the ordinary start: the
 warm start may only ever save time, never change the answer.
 """
 
@@ -25,8 +25,9 @@ from .objective import LogLikelihood
 # (the subsample would then cost more than the full passes it saves).
 SUBSAMPLE_FRACTION = 20
 MIN_ROWS_PER_COEF = 50
-MIN_ROWS = 20_000
+MIN_ROWS = 10_000
 MAX_SHARE = 0.25
+MIN_OUTCOMES_PER_COEF = 10
 
 
 def subsample_rows(n_rows: int, n_coef: int) -> int | None:
@@ -48,7 +49,10 @@ def subsample_start(
         return beta0
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(backend.n_rows, size=m, replace=False))
-    likelihood = LogLikelihood(backend.subsample(rows), fit_intercept)
+    sub = backend.subsample(rows)
+    if _fewest_outcomes(sub.design) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
+        return beta0  # rare events: the subsample's MLE is unreliable or infinite
+    likelihood = LogLikelihood(sub, fit_intercept)
     try:
         fit = newton(likelihood, beta0, tol=1e-6, max_iter=25)
     except (SingularInformation, FloatingPointError, ValueError):
@@ -56,3 +60,11 @@ def subsample_start(
     if not fit.converged or not np.all(np.isfinite(fit.beta)):
         return beta0
     return np.array(fit.beta)
+
+
+def _fewest_outcomes(design) -> float:
+    """The smaller of the (weighted) numbers of events and non-events."""
+    trials = 1.0 if design.trials is None else design.trials
+    w = 1.0 if design.weights is None else design.weights
+    events = float(np.sum(w * design.y))
+    return min(events, float(np.sum(w * (trials - design.y))))

@@ -19,22 +19,40 @@ import scipy.sparse as sp
 from .._kernels import BlockOps, register_block_ops
 from .numpy import NumpyBackend
 
-# Nonzeros per row block: big enough that the dense k x k result of each
-# block's Gram is cheap next to the sparse product, small enough to stay
-# O(block) in memory.
-BLOCK_NONZEROS = 1 << 21
+# Nonzeros per row block: a sixteenth of X's, so that a block's temporaries
+# stay a small share of X, but at least k^2 / 4 (the dense k x k result of each
+# block's Gram must stay cheap next to its sparse product) and MIN_NONZEROS.
+BLOCK_SHARE = 16
+MIN_NONZEROS = 1 << 16
+MAX_NONZEROS = 1 << 21
 
 
 def _as_float64(xp, X):
     return X if X.dtype == np.float64 else X.astype(np.float64)
 
 
+def scaled_rows(X, s: np.ndarray, fit_intercept: bool) -> sp.csr_matrix:
+    """``Z = s * [1, X]`` as one new CSR matrix (the block's only copy)."""
+    X = X.tocsr()
+    m, p = X.shape
+    counts = np.diff(X.indptr)
+    if not fit_intercept:
+        data = np.repeat(s, counts) * X.data
+        return sp.csr_matrix((data, X.indices, X.indptr), shape=(m, p))
+    indptr = X.indptr + np.arange(m + 1)
+    first = np.zeros(X.nnz + m, dtype=bool)
+    first[indptr[:-1]] = True
+    data = np.empty(X.nnz + m)
+    data[first] = s
+    data[~first] = np.repeat(s, counts) * X.data
+    indices = np.zeros(X.nnz + m, dtype=X.indices.dtype)
+    indices[~first] = X.indices + 1
+    return sp.csr_matrix((data, indices, indptr), shape=(m, p + 1))
+
+
 def sparse_gram(xp, X, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
     """:func:`newtonlogit._kernels.generic_gram` for a scipy.sparse block."""
-    Z = sp.csr_matrix(X, dtype=np.float64, copy=True)
-    Z.data *= np.repeat(s, np.diff(Z.indptr))
-    if fit_intercept:
-        Z = sp.hstack([sp.csr_matrix(s[:, None]), Z], format="csr")
+    Z = scaled_rows(X, s, fit_intercept)
     return (Z.T @ Z).toarray()
 
 
@@ -48,8 +66,11 @@ class SparseBackend(NumpyBackend):
     name = "scipy.sparse"
 
     def __init__(self, design, *, block_rows: int | None = None, n_threads=None):
-        n, _ = design.X.shape
+        n, p = design.X.shape
         if block_rows is None:
-            per_row = max(design.X.nnz / max(n, 1), 1.0)
-            block_rows = int(np.clip(BLOCK_NONZEROS / per_row, 1024, 1 << 18))
+            nnz = design.X.nnz
+            per_row = max(nnz / max(n, 1), 1.0)
+            least = max((p + 1) ** 2 // 4, MIN_NONZEROS)
+            target = min(max(nnz // BLOCK_SHARE, least), MAX_NONZEROS)
+            block_rows = int(np.clip(target / per_row, 256, 1 << 18))
         super().__init__(design, block_rows=block_rows, n_threads=n_threads)

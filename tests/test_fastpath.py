@@ -1,0 +1,185 @@
+"""Every fast path against the plain one: syrk Gram, threads, float32, sparse,
+subsample warm start. Same estimates (1e-8 relative), same convergence."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import newtonlogit as nl
+from newtonlogit import _kernels, warmstart
+from newtonlogit._kernels import Block
+from newtonlogit.backends.numpy import NumpyBackend, syrk_gram
+from newtonlogit.backends.sparse import SparseBackend, sparse_gram
+from newtonlogit.design import make_design
+from newtonlogit.exceptions import DataError
+
+from .conftest import make_logit_data
+
+
+def _same_estimates(a, b, rtol=1e-8):
+    a, b = np.asarray(a), np.asarray(b)
+    assert np.max(np.abs(a - b)) <= rtol * np.max(np.abs(b)), np.abs(a - b).max()
+
+
+def _one_hot_data(n=20_000, groups=4, levels=12, dense=3, seed=0):
+    """CSR with one-hot blocks (one level per group dropped) and dense columns."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, levels, size=(n, groups))
+    cols = codes + levels * np.arange(groups)
+    onehot = sp.csr_matrix(
+        (np.ones(n * groups), (np.repeat(np.arange(n), groups), cols.ravel())),
+        shape=(n, groups * levels),
+    )
+    keep = np.ones(groups * levels, dtype=bool)
+    keep[levels * np.arange(groups)] = False
+    X = sp.hstack(
+        [onehot[:, keep], sp.csr_matrix(rng.standard_normal((n, dense)))],
+        format="csr",
+    )
+    beta = rng.normal(scale=0.4, size=X.shape[1])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ beta)))).astype(float)
+    return X, y
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
+    X, _, _ = make_logit_data(n=300, p=7, seed=2, dtype=dtype)
+    s = np.random.default_rng(0).uniform(0.1, 0.5, 300)
+    expected = _kernels.generic_gram(np, X.astype(np.float64), s, fit_intercept)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(syrk_gram(np, X, s, fit_intercept), expected, rtol=rtol)
+    np.testing.assert_allclose(
+        sparse_gram(np, sp.csr_matrix(X), s, fit_intercept), expected, rtol=rtol
+    )
+    # a Fortran-ordered block and a CSC block give the same
+    np.testing.assert_allclose(
+        syrk_gram(np, np.asfortranarray(X), s, fit_intercept), expected, rtol=rtol
+    )
+    np.testing.assert_allclose(
+        sparse_gram(np, sp.csc_matrix(X), s, fit_intercept), expected, rtol=rtol
+    )
+
+
+def test_block_ops_dispatch_on_the_array_type():
+    assert _kernels.block_ops(np.zeros((2, 2))).gram is syrk_gram
+    assert _kernels.block_ops(sp.csr_array(np.eye(2))).gram is sparse_gram
+    assert _kernels.block_ops(sp.csc_matrix(np.eye(2))).gram is sparse_gram
+    assert _kernels.block_ops(object()).gram is _kernels.generic_gram
+
+
+@pytest.mark.parametrize("n_threads", [2, 3])
+def test_threads_give_the_serial_sums(n_threads):
+    X, y, beta = make_logit_data(n=10_000, p=6, seed=5)
+    design = make_design(X, y)
+    serial = NumpyBackend(design, block_rows=700, n_threads=1)
+    threaded = NumpyBackend(design, block_rows=700, n_threads=n_threads)
+    for a, b in zip(
+        serial.map_sum(_kernels.newton_sums, beta, True),
+        threaded.map_sum(_kernels.newton_sums, beta, True),
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_threaded_blocks_sum_to_the_one_block_kernel():
+    X, y, beta = make_logit_data(n=5000, p=4, seed=6)
+    backend = NumpyBackend(make_design(X, y), block_rows=333, n_threads=2)
+    whole = _kernels.newton_sums(np, Block(X, y), beta, True)
+    for a, b in zip(backend.map_sum(_kernels.newton_sums, beta, True), whole):
+        np.testing.assert_allclose(a, b, rtol=1e-11)
+
+
+def test_float32_fit_equals_float64_fit_of_the_same_values():
+    X, y, _ = make_logit_data(n=30_000, p=8, seed=7, dtype=np.float32)
+    res32 = nl.logit(X, y, tol=1e-10)
+    res64 = nl.logit(X.astype(np.float64), y, tol=1e-10)
+    assert res32.converged and res64.converged
+    _same_estimates(res32.coef, res64.coef)
+    assert abs(res32.n_iter - res64.n_iter) <= 1
+    np.testing.assert_allclose(res32.std_errors, res64.std_errors, rtol=1e-5)
+
+
+def test_float32_x_is_never_upcast_whole():
+    X, y, _ = make_logit_data(n=200_000, p=50, seed=4, dtype=np.float32)
+    nl.logit(X[:1000], y[:1000])
+    tracemalloc.start()
+    nl.logit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.25 * X.nbytes, peak / X.nbytes  # an upcast copy is 2x X
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_fit_equals_dense_fit(fmt):
+    X, y = _one_hot_data()
+    X = X.asformat(fmt)
+    res_sparse = nl.logit(X, y, tol=1e-10)
+    res_dense = nl.logit(X.toarray(), y, tol=1e-10)
+    assert res_sparse.converged and res_dense.converged
+    assert res_sparse.n_iter == res_dense.n_iter
+    _same_estimates(res_sparse.coef, res_dense.coef)
+    np.testing.assert_allclose(res_sparse.std_errors, res_dense.std_errors, rtol=1e-8)
+
+
+def test_sparse_with_weights_offset_no_intercept_and_float32():
+    X, y = _one_hot_data(n=8000, seed=3)
+    rng = np.random.default_rng(1)
+    kwargs = dict(weights=rng.integers(1, 4, 8000), offset=rng.normal(size=8000) * 0.1)
+    X32 = X.astype(np.float32)
+    res = nl.logit(sp.csr_array(X32), y, fit_intercept=False, tol=1e-10, **kwargs)
+    ref = nl.logit(X32.toarray(), y, fit_intercept=False, tol=1e-10, **kwargs)
+    _same_estimates(res.coef, ref.coef)
+
+
+def test_sparse_backend_is_chosen_and_x_is_never_densified():
+    X, y = _one_hot_data(n=100_000, groups=6, levels=30)
+    assert type(make_design(X, y).X) is sp.csr_matrix
+    design = make_design(X, y)
+    assert isinstance(nl.backends.backend_for(design.X)(design), SparseBackend)
+    nl.logit(X[:2000], y[:2000])
+    tracemalloc.start()
+    nl.logit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    dense_bytes = 8 * X.shape[0] * X.shape[1]
+    assert peak < 0.25 * dense_bytes, peak / dense_bytes
+
+
+def test_sparse_non_finite_value_is_named():
+    X, y = _one_hot_data(n=500)
+    X = X.tolil()
+    X[17, 2] = np.nan
+    for fmt in ("csr", "csc"):
+        with pytest.raises(DataError, match=r"column 'x3'.*row 17"):
+            nl.logit(X.asformat(fmt), y)
+
+
+def test_subsample_start_gives_the_same_fit_in_fewer_iterations():
+    X, y, _ = make_logit_data(n=250_000, p=5, seed=8)
+    warm = nl.logit(X, y, tol=1e-10)
+    cold = nl.logit(X, y, tol=1e-10, subsample_start=False)
+    assert warm.converged and cold.converged
+    _same_estimates(warm.coef, cold.coef)
+    np.testing.assert_allclose(warm.std_errors, cold.std_errors, rtol=1e-8)
+    assert warm.loglik == pytest.approx(cold.loglik, rel=1e-12)
+    assert warm.n_iter < cold.n_iter
+
+
+def test_subsample_start_is_skipped_or_falls_back_when_it_cannot_help():
+    assert warmstart.subsample_rows(5_000, 3) is None  # too few rows to bother
+    assert warmstart.subsample_rows(1_000_000, 11) == 50_000
+    # a rare event that the subsample misses: its fit cannot converge
+    n = 400_000
+    X, _, _ = make_logit_data(n=n, p=3, seed=9)
+    m = warmstart.subsample_rows(n, 4)
+    sampled = np.random.default_rng(1).choice(n, size=m, replace=False)
+    y = np.zeros(n)
+    y[np.setdiff1d(np.arange(n), sampled)[:40]] = 1.0
+    backend = NumpyBackend(make_design(X, y))
+    beta0 = np.array([-9.0, 0.0, 0.0, 0.0])
+    assert warmstart.subsample_start(backend, True, beta0, seed=1) is beta0
+    res = nl.logit(X, y)
+    ref = nl.logit(X, y, subsample_start=False)
+    _same_estimates(res.coef, ref.coef, rtol=1e-6)
