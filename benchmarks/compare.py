@@ -193,7 +193,7 @@ def syrk_floor(X) -> float:
     from newtonlogit.backends.numpy import default_block_rows, default_threads
 
     rows = default_block_rows(X.shape[1])
-    syrk = blas.ssyrk if X.dtype == np.float32 else blas.dsyrk
+    syrk = blas.ssyrk if X.dtype == np.float32 else blas.dsyrk  # the floor
     threads = default_threads()
     per = -(-X.shape[0] // threads)
 

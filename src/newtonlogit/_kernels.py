@@ -56,6 +56,9 @@ class Block(NamedTuple):
 
 
 def _float64(xp, a):
+    ops = _registered_ops(a)  # e.g. scipy.sparse blocks, which xp cannot cast
+    if ops is not None and ops.as_float64 is not _float64:
+        return ops.as_float64(xp, a)
     return a if a.dtype == xp.float64 else xp.astype(a, xp.float64)
 
 
@@ -101,13 +104,17 @@ def register_block_ops(array_type: type, ops: BlockOps) -> None:
     _BLOCK_OPS[array_type] = ops
 
 
-def block_ops(X) -> BlockOps:
-    """The registered operations for ``X``'s type, else the generic ones."""
+def _registered_ops(X) -> BlockOps | None:
     for cls in type(X).__mro__:
         ops = _BLOCK_OPS.get(cls)
         if ops is not None:
             return ops
-    return BlockOps()
+    return None
+
+
+def block_ops(X) -> BlockOps:
+    """The registered operations for ``X``'s type, else the generic ones."""
+    return _registered_ops(X) or BlockOps()
 
 
 def exp_neg_abs(xp, eta):
