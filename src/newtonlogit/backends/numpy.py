@@ -86,14 +86,17 @@ def syrk_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool) -> np.ndarr
 register_block_ops(np.ndarray, BlockOps(gram=syrk_gram))
 
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 _pool_lock = threading.Lock()
 
 
 def _executor(n_threads: int) -> ThreadPoolExecutor:
-    global _pool
+    """A process-wide pool of at least ``n_threads`` workers (made once)."""
+    global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool._max_workers < n_threads:
+        if _pool is None or _pool_size < n_threads:
             _pool = ThreadPoolExecutor(n_threads, thread_name_prefix="newtonlogit")
+            _pool_size = n_threads
         return _pool
 
 
