@@ -9,22 +9,38 @@ BLAS at one thread and restores the caller's setting afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 
 _controller = None
+_depth = 0  # how many one_blas_thread contexts are open (BLAS threads are global)
 _lock = threading.Lock()
 
 
+@contextlib.contextmanager
 def one_blas_thread():
-    """A context manager holding BLAS to one thread (threadpoolctl)."""
-    global _controller
+    """A context manager holding BLAS to one thread (threadpoolctl).
+
+    Nested uses cost nothing: only the outermost one sets and restores.
+    """
+    global _controller, _depth
     with _lock:
         if _controller is None:  # inspecting the loaded libraries is slow: once
             from threadpoolctl import ThreadpoolController
 
             _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+        outer = _depth == 0
+        _depth += 1
+    try:
+        if outer:
+            with _controller.limit(limits=1, user_api="blas"):
+                yield
+        else:
+            yield
+    finally:
+        with _lock:
+            _depth -= 1
 
 
 def with_one_blas_thread(func):
