@@ -14,7 +14,9 @@ For newtonlogit the child also times one chunked ``syrk`` pass over X (the
 floor of a Newton iteration; same threads and blocks as the fit). Contenders
 run with their libraries' default threading.
 
-Writes ``benchmarks/RESULTS.md`` (``RESULTS-quick.md`` with ``--quick``).
+Writes its section of ``benchmarks/RESULTS.md`` (between the markers
+``<!-- compare.py -->`` and ``<!-- /compare.py -->``; other sections are left
+as they are), or ``RESULTS-quick.md`` with ``--quick``.
 Needs the ``bench`` extra: ``pip install -e ".[bench]"``.
 """
 
@@ -354,7 +356,7 @@ def render(results, args) -> str:
     import newtonlogit
 
     lines = [
-        "# Benchmark results",
+        "## One machine: newtonlogit vs scikit-learn, statsmodels and glum",
         "",
         f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. "
         f"Command: `python benchmarks/compare.py{' --quick' if args.quick else ''} "
@@ -397,7 +399,7 @@ def render(results, args) -> str:
         nl_row = res["rows"].get("newtonlogit", {})
         nl_time = nl_row.get("seconds")
         lines += [
-            f"## {res['label']} (n = {res['n']:,}, p = {res['p']}, {res['dtype']}"
+            f"### {res['label']} (n = {res['n']:,}, p = {res['p']}, {res['dtype']}"
             f"{', CSR' if res['kind'] == 'sparse' else ''})",
             "",
             "| contender | time (s) | ratio | iterations | RSS/X | traced/X "
@@ -441,6 +443,21 @@ def render(results, args) -> str:
             ]
         lines.append("")
     return "\n".join(lines)
+
+
+BEGIN, END = "<!-- compare.py -->", "<!-- /compare.py -->"
+
+
+def write_section(path: Path, text: str) -> None:
+    """Put ``text`` between the markers in ``path``, keeping everything else."""
+    old = path.read_text() if path.exists() else "# Benchmark results\n"
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        new = head + block + rest.split(END, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(new)
 
 
 def _cpu() -> str:
@@ -489,7 +506,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="nl-bench-") as tmp:
         for label, spec in problems.items():
             results.append(bench_problem(label, spec, args, Path(tmp)))
-            output.write_text(render(results, args))  # partial results survive
+            write_section(output, render(results, args))  # partial results survive
     print(f"wrote {output}")
 
 
