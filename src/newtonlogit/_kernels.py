@@ -84,16 +84,23 @@ def generic_gram(xp, X, s, fit_intercept: bool):
     return info
 
 
+def generic_row_dot(xp, X, D):
+    """``sum_j X_ij D_ij`` for every row: the diagonal of ``X D^T``."""
+    return xp.sum(X * D, axis=1)
+
+
 class BlockOps(NamedTuple):
     """How to compute with one storage of ``X`` (see the module's conventions).
 
     ``as_float64(xp, X)`` returns ``X`` ready for float64 products ``X @ b`` and
     ``r @ X`` (a block-sized cast at most); ``gram(xp, X, s, fit_intercept)``
-    returns what :func:`generic_gram` returns, for ``X`` in its own dtype.
+    returns what :func:`generic_gram` returns, for ``X`` in its own dtype;
+    ``row_dot(xp, X, D)`` what :func:`generic_row_dot` returns for a dense ``D``.
     """
 
     as_float64: Callable = _float64
     gram: Callable = generic_gram
+    row_dot: Callable = generic_row_dot
 
 
 _BLOCK_OPS: dict[type, BlockOps] = {}
@@ -280,9 +287,10 @@ def quadratic_form(xp, X, M, fit_intercept: bool):
     """
     X = _float64(xp, X)
     M = xp.asarray(M, dtype=xp.float64, device=_device(X))
+    row_dot = block_ops(X).row_dot
     if not fit_intercept:
-        return xp.sum((X @ M) * X, axis=1)
-    return xp.sum((X @ M[1:, 1:]) * X, axis=1) + 2.0 * (X @ M[1:, 0]) + M[0, 0]
+        return row_dot(xp, X, X @ M)
+    return row_dot(xp, X, X @ M[1:, 1:]) + 2.0 * (X @ M[1:, 0]) + M[0, 0]
 
 
 def leverages(xp, block: Block, beta, fit_intercept: bool, bread):
@@ -299,22 +307,6 @@ def leverages(xp, block: Block, beta, fit_intercept: bool, bread):
     return v * quadratic_form(xp, block.X, bread, fit_intercept)
 
 
-def _gram(xp, X, c, fit_intercept: bool):
-    """``sum_i c_i x_i x_i'`` (``c >= 0``) with the intercept handled inside."""
-    Z = X * xp.sqrt(c)[:, None]
-    gram = Z.T @ Z
-    if not fit_intercept:
-        return gram
-    cx = c @ X
-    k = X.shape[1] + 1
-    out = xp.zeros((k, k), dtype=xp.float64, device=_device(X))
-    out[0, 0] = xp.sum(c)
-    out[0, 1:] = cx
-    out[1:, 0] = cx
-    out[1:, 1:] = gram
-    return out
-
-
 def robust_meat(xp, block: Block, beta, fit_intercept: bool, bread, power: int):
     """The "meat" ``sum_i w_i r_i^2 / (1 - h_i)^power x_i x_i'`` of a sandwich.
 
@@ -322,7 +314,6 @@ def robust_meat(xp, block: Block, beta, fit_intercept: bool, bread, power: int):
     leverages ``h_i`` are only computed when ``power > 0``). Frequency weights
     enter once: a weighted row counts as that many identical rows.
     """
-    X = _float64(xp, block.X)
     eta = linear_predictor(xp, block, beta, fit_intercept)
     p = expit(xp, eta)
     mean = p if block.trials is None else block.trials * p
@@ -330,7 +321,9 @@ def robust_meat(xp, block: Block, beta, fit_intercept: bool, bread, power: int):
     if power:
         h = leverages(xp, block, beta, fit_intercept, bread)
         c = c / (1.0 - h) ** power
-    return (_gram(xp, X, c, fit_intercept),)
+    # The same weighted Gram as the information (sqrt(c) [1, X] squared), so
+    # the backend's fast or sparse Gram serves the sandwich too.
+    return (block_ops(block.X).gram(xp, block.X, xp.sqrt(c), fit_intercept),)
 
 
 def cluster_scores(xp, block: Block, beta, fit_intercept: bool, n_groups: int):

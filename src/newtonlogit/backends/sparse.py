@@ -56,8 +56,14 @@ def sparse_gram(xp, X, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
     return (Z.T @ Z).toarray()
 
 
-register_block_ops(sp.spmatrix, BlockOps(_as_float64, sparse_gram))
-register_block_ops(sp.sparray, BlockOps(_as_float64, sparse_gram))
+def sparse_row_dot(xp, X, D: np.ndarray) -> np.ndarray:
+    """Row sums of the elementwise product of sparse ``X`` and dense ``D``."""
+    return np.asarray(X.multiply(D).sum(axis=1)).ravel()
+
+
+_SPARSE_OPS = BlockOps(_as_float64, sparse_gram, sparse_row_dot)
+register_block_ops(sp.spmatrix, _SPARSE_OPS)
+register_block_ops(sp.sparray, _SPARSE_OPS)
 
 
 class SparseBackend(NumpyBackend):
