@@ -14,12 +14,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._version import __version__
 from .exceptions import ModelFileError
 from .files import atomic_write
 from .modelfile import (
-    FORMAT,
-    SCHEMA_VERSION,
     _Checker,
     _float,
     _floats,
@@ -27,9 +24,8 @@ from .modelfile import (
     _history,
     _labels,
     _names,
-    checksum,
+    envelope,
 )
-from .newton import HISTORY_COLUMNS
 
 KIND = "multinomial-logit"
 
@@ -42,53 +38,24 @@ def save(results, path: str | os.PathLike) -> None:
 
 
 def to_document(results) -> dict:
-    spec = results.model_spec
-    if spec is not None:
-        try:
-            spec.check_safe()
-        except ValueError as exc:
-            raise ModelFileError(f"cannot save the model: {exc}") from None
-    history = results.history_table
-    body = {
-        "format": FORMAT,
-        "schema_version": SCHEMA_VERSION,
-        "newtonlogit_version": __version__,
-        "model": {
-            "kind": KIND,
-            "formula": None if spec is None else spec.to_dict(),
-            "coef_names": list(results.coef_names),
-            "feature_names": list(results.feature_names),
-            "fit_intercept": bool(results.fit_intercept),
-            "aliased": list(results.aliased),
+    return envelope(
+        results,
+        kind=KIND,
+        model={
             "classes": _labels(results.classes),
             "base": _labels([results.base])[0],
-            "penalty": results.penalty,
-            "alpha": float(results.alpha),
         },
-        "estimates": {
+        estimates={
             "coef": [_floats(row) for row in results.coef],
             "cov": [_floats(row) for row in results.cov_array],
         },
-        "fit": {
-            "loglik": _float(results.loglik),
+        fit={
             "loglik_null": _float(results.loglik_null),
-            "converged": bool(results.converged),
-            "n_iter": int(results.n_iter),
-            "message": str(results.message),
             "observations": _float(results.n_obs),
             "notes": list(results.notes_of_fit()),
-            "history": {
-                column: _floats(history[column].to_numpy(dtype=np.float64))
-                for column in HISTORY_COLUMNS
-            },
         },
-        "training_data": {
-            "rows": int(results.n_rows),
-            "rows_dropped_missing": int(results.n_dropped),
-            "columns": list(results.feature_names),
-        },
-    }
-    return {**body, "checksum": checksum(body)}
+        rows=int(results.n_rows),
+    )
 
 
 def from_document(check: _Checker, document: Mapping):

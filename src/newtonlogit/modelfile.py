@@ -115,6 +115,40 @@ def load(path: str | os.PathLike) -> LogitResults:
 # -- writing -----------------------------------------------------------------
 def to_document(results: LogitResults) -> dict:
     """The model file's content as a JSON-ready dict (checksum included)."""
+    return envelope(
+        results,
+        kind="binary-logit",
+        model={
+            "classes": None if results.classes is None else _labels(results.classes)
+        },
+        estimates={
+            "coef": _floats(results.coef),
+            "cov": [_floats(row) for row in results.cov_array],
+            "cov_type": results.cov_type,
+            "n_groups": int(results.n_groups),
+        },
+        fit={
+            "loglik_null": _float(results.loglik_null),
+            "loglik_saturated": _float(results.loglik_saturated),
+            "notes": list(results.fit_notes),
+            "margins": _margins(results.margins),
+            "penalized_loglik": _optional(results.penalized_loglik),
+            "penalized_loglik_null": _optional(results.penalized_loglik_null),
+            "separation": _separation(results.separation),
+        },
+        rows=int(results.n_obs),
+    )
+
+
+def envelope(
+    results, *, kind: str, model: dict, estimates: dict, fit: dict, rows: int
+) -> dict:
+    """The document every model kind shares, around that kind's own fields.
+
+    ``model`` and ``fit`` add to the shared sections; ``estimates`` is the
+    kind's own. The formula is checked against the safe grammar first, so a
+    model that could not be loaded again is never written.
+    """
     spec = results.model_spec
     if spec is not None:
         try:
@@ -127,41 +161,30 @@ def to_document(results: LogitResults) -> dict:
         "schema_version": SCHEMA_VERSION,
         "newtonlogit_version": __version__,
         "model": {
-            "kind": "binary-logit",
+            "kind": kind,
             "formula": None if spec is None else spec.to_dict(),
             "coef_names": list(results.coef_names),
             "feature_names": list(results.feature_names),
             "fit_intercept": bool(results.fit_intercept),
             "aliased": list(results.aliased),
-            "classes": None if results.classes is None else _labels(results.classes),
             "penalty": results.penalty,
             "alpha": float(results.alpha),
+            **model,
         },
-        "estimates": {
-            "coef": _floats(results.coef),
-            "cov": [_floats(row) for row in results.cov_array],
-            "cov_type": results.cov_type,
-            "n_groups": int(results.n_groups),
-        },
+        "estimates": estimates,
         "fit": {
             "loglik": _float(results.loglik),
             "converged": bool(results.converged),
             "n_iter": int(results.n_iter),
             "message": str(results.message),
-            "loglik_null": _float(results.loglik_null),
-            "loglik_saturated": _float(results.loglik_saturated),
-            "notes": list(results.fit_notes),
-            "margins": _margins(results.margins),
-            "penalized_loglik": _optional(results.penalized_loglik),
-            "penalized_loglik_null": _optional(results.penalized_loglik_null),
-            "separation": _separation(results.separation),
+            **fit,
             "history": {
                 column: _floats(history[column].to_numpy(dtype=np.float64))
                 for column in HISTORY_COLUMNS
             },
         },
         "training_data": {
-            "rows": int(results.n_obs),
+            "rows": rows,
             "rows_dropped_missing": int(results.n_dropped),
             "columns": list(results.feature_names),
         },
