@@ -270,20 +270,32 @@ def as_vector(v: Any, n: int, what: str) -> np.ndarray:
     return arr
 
 
+def label_vector(y: Any, n: int):
+    """``y`` as a 1-D vector of ``n`` labels, or None for (successes, failures).
+
+    Only shapes are looked at, so NumPy and device arrays share it.
+    """
+    if y.ndim == 2 and y.shape[1] == 2:
+        return None
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise DataError(
+            "y must be 1-D (labels) or 2-D with two columns (successes, failures); "
+            f"got shape {y.shape}"
+        )
+    if y.shape[0] != n:
+        raise DataError(f"y has {y.shape[0]} rows but X has {n}")
+    return y
+
+
 def binary_response(y: Any, n: int):
     """Successes, trials and class labels from any of the accepted forms of y."""
     arr = as_array(y)
-    if arr.ndim == 2 and arr.shape[1] == 2:
+    labels = label_vector(arr, n)
+    if labels is None:
         return _counts_response(arr, n)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise DataError(
-            "y must be 1-D (labels) or 2-D with two columns (successes, failures); "
-            f"got shape {arr.shape}"
-        )
-    if arr.shape[0] != n:
-        raise DataError(f"y has {arr.shape[0]} rows but X has {n}")
+    arr = labels
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         row = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise DataError(f"y has a non-finite value ({arr[row]}) at row {row}")

@@ -21,7 +21,7 @@ from scipy.special import gammaln
 
 from ._namespace import device_of, library_name, namespace_of, to_numpy
 from .backends import is_device_array
-from .design import Design, checked_names
+from .design import Design, checked_names, label_vector
 from .exceptions import DataError
 
 # Elements summed at a time by the finiteness check (about 1 GiB of float64).
@@ -124,17 +124,10 @@ def array_api_vector(xp, v: Any, n: int, what: str) -> Any:
 
 def array_api_response(xp, y: Any, n: int):
     """Successes, trials and class labels (host values) from a device ``y``."""
-    if y.ndim == 2 and y.shape[1] == 2:
+    labels = label_vector(y, n)
+    if labels is None:
         return _counts_response(xp, y, n)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise DataError(
-            "y must be 1-D (labels) or 2-D with two columns (successes, failures); "
-            f"got shape {y.shape}"
-        )
-    if y.shape[0] != n:
-        raise DataError(f"y has {y.shape[0]} rows but X has {n}")
+    y = labels
     if xp.isdtype(y.dtype, "real floating"):
         row = _first_bad_row(xp, ~xp.isfinite(y))
         if row is not None:
