@@ -1,4 +1,4 @@
-"""Every fast path against the plain one: syrk Gram, threads, float32, sparse,
+"""Every fast path against the plain one: buffer Gram, threads, float32, sparse,
 subsample warm start. Same estimates (1e-8 relative), same convergence."""
 
 import tracemalloc
@@ -10,7 +10,7 @@ import scipy.sparse as sp
 import newtonlogit as nl
 from newtonlogit import _kernels, warmstart
 from newtonlogit._kernels import Block
-from newtonlogit.backends.numpy import NumpyBackend, syrk_gram
+from newtonlogit.backends.numpy import NumpyBackend, buffer_gram
 from newtonlogit.backends.sparse import SparseBackend, sparse_gram
 from newtonlogit.design import make_design
 from newtonlogit.exceptions import DataError
@@ -50,13 +50,13 @@ def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
     s = np.random.default_rng(0).uniform(0.1, 0.5, 300)
     expected = _kernels.generic_gram(np, X.astype(np.float64), s, fit_intercept)
     rtol = 1e-12
-    np.testing.assert_allclose(syrk_gram(np, X, s, fit_intercept), expected, rtol=rtol)
+    np.testing.assert_allclose(buffer_gram(np, X, s, fit_intercept), expected, rtol=rtol)
     np.testing.assert_allclose(
         sparse_gram(np, sp.csr_matrix(X), s, fit_intercept), expected, rtol=rtol
     )
     # a Fortran-ordered block and a CSC block give the same
     np.testing.assert_allclose(
-        syrk_gram(np, np.asfortranarray(X), s, fit_intercept), expected, rtol=rtol
+        buffer_gram(np, np.asfortranarray(X), s, fit_intercept), expected, rtol=rtol
     )
     np.testing.assert_allclose(
         sparse_gram(np, sp.csc_matrix(X), s, fit_intercept), expected, rtol=rtol
@@ -64,7 +64,7 @@ def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
 
 
 def test_block_ops_dispatch_on_the_array_type():
-    assert _kernels.block_ops(np.zeros((2, 2))).gram is syrk_gram
+    assert _kernels.block_ops(np.zeros((2, 2))).gram is buffer_gram
     assert _kernels.block_ops(sp.csr_array(np.eye(2))).gram is sparse_gram
     assert _kernels.block_ops(sp.csc_matrix(np.eye(2))).gram is sparse_gram
     assert _kernels.block_ops(object()).gram is _kernels.generic_gram

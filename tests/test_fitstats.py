@@ -35,6 +35,25 @@ def test_null_sums_derivatives_match_finite_differences(trials):
     assert ll == pytest.approx(full[0])
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("counts", [False, True])
+def test_closed_form_null_loglik_equals_the_null_fit(counts, fit_intercept):
+    """Without an offset the null log-likelihood is a closed form in the totals;
+    a zero offset takes the one-parameter Newton fit: the two must agree."""
+    X, y, _ = make_logit_data(n=500, p=3, seed=4)
+    rng = np.random.default_rng(4)
+    weights = rng.uniform(0.5, 3.0, 500)
+    if counts:
+        trials = rng.integers(1, 8, 500).astype(float)
+        y = np.column_stack([np.floor(rng.random(500) * (trials + 1)), trials])
+        y[:, 1] -= y[:, 0]  # (successes, failures)
+    kw = dict(weights=weights, fit_intercept=fit_intercept)
+    closed = nl.logit(X, y, **kw)
+    fitted = nl.logit(X, y, offset=np.zeros(500), **kw)
+    assert closed.loglik_null == pytest.approx(fitted.loglik_null, rel=1e-12)
+    assert closed.loglik_null < closed.loglik
+
+
 def test_saturated_loglik_is_the_best_possible():
     block = _block(2, trials=True)
     (sat,) = _kernels.saturated_loglik(np, block)

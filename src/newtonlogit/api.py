@@ -263,20 +263,9 @@ def _start(design: Design, start: Any) -> np.ndarray:
         return beta
     beta = np.zeros(k)
     if design.fit_intercept:
-        mean = _mean_response(design)
-        beta[0] = _logit(np.clip(mean, 1e-10, 1 - 1e-10))
+        events, trials = design.outcome_totals()
+        beta[0] = _logit(np.clip(events / trials, 1e-10, 1 - 1e-10))
     return beta
-
-
-def _mean_response(design: Design) -> float:
-    """Weighted share of successes, in the namespace of the data (host float)."""
-    xp = namespace_of(design.y)
-    successes, trials, w = design.y, design.trials, design.weights
-    if trials is None:
-        trials = xp.ones_like(successes)
-    if w is not None:
-        successes, trials = w * successes, w * trials
-    return float(xp.sum(successes)) / float(xp.sum(trials))
 
 
 def _refuse_or_warn(design: Design, aliased: np.ndarray, drop: bool) -> None:

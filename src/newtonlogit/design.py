@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from ._namespace import namespace_of
 from .backends import is_dask, is_device_array
 from .backends.numpy import default_block_rows
 from .exceptions import DataError
@@ -47,6 +48,19 @@ class Design:
     def coef_names(self) -> list[str]:
         names = list(self.feature_names)
         return [INTERCEPT, *names] if self.fit_intercept else names
+
+    def outcome_totals(self) -> tuple[float, float]:
+        """(Weighted) numbers of successes and of trials, as host floats.
+
+        Sums over ``y`` alone, in the data's own namespace: O(n), never ``X``.
+        """
+        xp = namespace_of(self.y)
+        successes, trials = self.y, self.trials
+        if self.weights is not None:
+            successes = self.weights * successes
+            trials = self.weights if trials is None else self.weights * trials
+        n = self.n_rows if trials is None else float(xp.sum(trials))
+        return float(xp.sum(successes)), float(n)
 
 
 def as_frame(obj: Any) -> nw.DataFrame | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from . import _kernels
 from .covariance import CovarianceInputs, covariance
@@ -54,10 +55,22 @@ def null_loglik(
 ) -> float:
     """Log-likelihood of the intercept-only model (R's ``null.deviance`` model).
 
-    Without an intercept the null model is ``eta = offset``, as in R. With an
+    Without an offset it has a closed form in the (weighted) numbers of
+    successes ``S`` and trials ``N``: ``S log(S / N) + (N - S) log(1 - S / N)``
+    with an intercept, ``-N log 2`` without one (``eta = 0``, as in R). With an
     offset the intercept has no closed form: it is a one-dimensional Newton
     fit whose passes never touch ``X``.
     """
+    if design.offset is None:
+        events, trials = design.outcome_totals()
+        if not design.fit_intercept:
+            return -trials * np.log(2.0) + design.loglik_constant
+        share = events / trials
+        return float(
+            special.xlogy(events, share)
+            + special.xlogy(trials - events, 1.0 - share)
+            + design.loglik_constant
+        )
     objective = _NullLikelihood(backend, design.loglik_constant)
     if not design.fit_intercept:
         return objective(np.zeros(1), False).value

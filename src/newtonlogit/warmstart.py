@@ -50,7 +50,8 @@ def subsample_start(
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(backend.n_rows, size=m, replace=False))
     sub = backend.subsample(rows)
-    if _fewest_outcomes(sub.design) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
+    events, trials = sub.design.outcome_totals()
+    if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
         return beta0  # rare events: the subsample's MLE is unreliable or infinite
     likelihood = LogLikelihood(sub, fit_intercept)
     try:
@@ -60,11 +61,3 @@ def subsample_start(
     if not fit.converged or not np.all(np.isfinite(fit.beta)):
         return beta0
     return np.array(fit.beta)
-
-
-def _fewest_outcomes(design) -> float:
-    """The smaller of the (weighted) numbers of events and non-events."""
-    trials = 1.0 if design.trials is None else design.trials
-    w = 1.0 if design.weights is None else design.weights
-    events = float(np.sum(w * design.y))
-    return min(events, float(np.sum(w * (trials - design.y))))

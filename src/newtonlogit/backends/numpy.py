@@ -3,13 +3,18 @@
 Two things make a pass over ``X`` fast here, both measured (see
 ``benchmarks/RESULTS.md``):
 
-- The information of a block is one BLAS ``syrk`` of ``sqrt(v) [1, X]`` into a
-  per-thread buffer (:func:`syrk_gram`, registered as the kernels' Gram hook for
-  NumPy arrays). ``syrk`` does half the flops of ``Z.T @ Z``, and the intercept
-  row comes out of the same call. A float32 block is widened to float64 in that
-  buffer: a float32 Gram (``ssyrk``, about twice as fast) was tried and dropped,
-  because its rounding, amplified by the condition number of uncentred data,
-  moved the covariance of the spector data by 4e-4 relative.
+- The information of a block is one ``Z.T @ Z`` of ``Z = sqrt(v) [1, X]``
+  written into a per-thread float64 buffer (:func:`buffer_gram`, registered as
+  the kernels' Gram hook for NumPy arrays). NumPy's ``matmul`` sees that both
+  operands are the same buffer and calls BLAS ``syrk`` (half the flops of a
+  ``gemm``) *with the GIL released*; the intercept row comes out of the same
+  call. SciPy's ``blas.dsyrk`` wrapper, used before, holds the GIL: two
+  threads then took longer than one (0.92 s against 0.76 s for a pass over
+  1,000,000 x 100, where NumPy's product takes 0.37 s on two threads). A
+  float32 block is widened to float64 in the buffer: a float32 Gram (about
+  twice as fast) was tried and dropped, because its rounding, amplified by the
+  condition number of uncentred data, moved the covariance of the spector data
+  by 4e-4 relative.
 - Row blocks are spread over threads, each adding up its own partial sums, with
   BLAS held to one thread meanwhile: NumPy's elementwise work (``exp``, the
   weights) then runs in parallel too, and OpenBLAS's own threads, which spin
@@ -24,7 +29,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
-from scipy.linalg import blas
 
 from .._kernels import Block, BlockOps, register_block_ops
 from .._threads import one_blas_thread
@@ -63,27 +67,22 @@ def _buffer(m: int, k: int, dtype) -> np.ndarray:
     return buf[: m * k].reshape(m, k)
 
 
-def syrk_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
-    """:func:`newtonlogit._kernels.generic_gram` by one BLAS ``syrk``.
+def buffer_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """:func:`newtonlogit._kernels.generic_gram` as one ``syrk`` on a buffer.
 
     ``Z = s * [1, X]`` is written into a per-thread float64 buffer (also for a
-    float32 block) and ``Z^T Z`` taken by ``dsyrk`` (upper triangle), then
-    mirrored.
+    float32 block) and ``Z.T @ Z`` taken by NumPy, which runs it as BLAS
+    ``syrk`` and fills in the lower triangle.
     """
     m, p = X.shape
-    k = p + fit_intercept
-    Z = _buffer(m, k, np.float64)
+    Z = _buffer(m, p + fit_intercept, np.float64)
     if fit_intercept:
         Z[:, 0] = s
     np.multiply(X, s[:, None], out=Z[:, fit_intercept:])
-    upper = blas.dsyrk(1.0, Z.T, trans=0)  # Z.T is Fortran-ordered: no copy
-    # the lower triangle of ``upper`` is zero
-    gram = upper + upper.T
-    gram.flat[:: k + 1] *= 0.5
-    return gram
+    return Z.T @ Z
 
 
-register_block_ops(np.ndarray, BlockOps(gram=syrk_gram))
+register_block_ops(np.ndarray, BlockOps(gram=buffer_gram))
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
