@@ -10,8 +10,9 @@ data's footprint. One more fit per contender runs
 under ``tracemalloc`` for the traced peak (in the first round's process, after
 its timed fit). The reference is newtonlogit's plain
 path (no warm start) at ``tol=1e-13``; accuracy is ``max |coef - ref| / SE``.
-For newtonlogit the child also times one chunked ``syrk`` pass over X (the
-floor of a Newton iteration; same threads and blocks as the fit). Contenders
+For newtonlogit the child also times one chunked Gram pass over X (``B.T @ B``
+per row block, BLAS ``syrk`` through NumPy: the floor of a Newton iteration;
+same threads and blocks as the fit). Contenders
 run with their libraries' default threading.
 
 Writes its section of ``benchmarks/RESULTS.md`` (between the markers
@@ -185,23 +186,23 @@ def _peak_rss_bytes() -> int:
     return _status_bytes("VmHWM")
 
 
-def syrk_floor(X) -> float:
-    """Seconds of one chunked syrk pass over X, with newtonlogit's blocks/threads."""
+def gram_floor(X) -> float:
+    """Seconds of one chunked Gram pass over X (``B.T @ B`` per row block, which
+    NumPy runs as BLAS ``syrk`` in X's dtype with the GIL released), with
+    newtonlogit's blocks and threads: the floor of a Newton iteration."""
     from concurrent.futures import ThreadPoolExecutor
-
-    from scipy.linalg import blas
 
     from newtonlogit._threads import one_blas_thread
     from newtonlogit.backends.numpy import default_block_rows, default_threads
 
     rows = default_block_rows(X.shape[1])
-    syrk = blas.ssyrk if X.dtype == np.float32 else blas.dsyrk  # the floor
     threads = default_threads()
     per = -(-X.shape[0] // threads)
 
     def part(a):
         for s in range(a, min(a + per, X.shape[0]), rows):
-            syrk(1.0, X[s : min(s + rows, a + per)].T, trans=0)
+            B = X[s : min(s + rows, a + per)]
+            B.T @ B
 
     with one_blas_thread(), ThreadPoolExecutor(threads) as pool:
         best = np.inf
@@ -235,7 +236,7 @@ def child(name: str, folder: str, traced_below: float) -> None:
     out["coef"] = np.asarray(coef, dtype=float).tolist()
     out["iterations"] = int(iters)
     if name == "newtonlogit" and isinstance(X, np.ndarray):
-        out["floor"] = syrk_floor(X)
+        out["floor"] = gram_floor(X)
     print("RESULT " + json.dumps(out), flush=True)
     if out["seconds"] < traced_below:
         import tracemalloc
@@ -370,18 +371,20 @@ def render(results, args) -> str:
         f"{newtonlogit.__version__}, scikit-learn {sklearn.__version__}, "
         f"statsmodels {statsmodels.__version__}, glum {glum.__version__}.",
         "",
-        "**The machine was shared**: other jobs (about eight engineers' test runs) "
-        "ran at the same time, so absolute times are noisy and inflated; the "
-        "contenders alternated run by run, so the ratios are fairer than the "
-        "times. Each time is the median of the runs shown. "
+        f"Load average (1 min) when the run started: {args.load[0]:.2f}; when "
+        f"it ended: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores: a load above "
+        "that means other jobs competed for them). The contenders alternated run by run, so the "
+        "ratios are fairer than the times. Each time is the median of the runs "
+        "shown. "
         + (
             f"The other contenders ran with BLAS/OpenMP held to "
-            f"{args.blas_threads} thread(s): on this oversubscribed machine "
+            f"{args.blas_threads} thread(s): on an oversubscribed machine "
             "OpenBLAS's own threads spin and made them many times slower "
             "(statsmodels GLM: 26 s instead of about 2 s at n = 50,000, p = 100), "
             "which would flatter newtonlogit. On a quiet machine their BLAS "
             "threads could make the GEMM-bound ones (sklearn newton-cholesky, "
-            "statsmodels) up to about 2x faster than here. newtonlogit "
+            "statsmodels) up to about 2x faster: run with --blas-threads 0. "
+            "newtonlogit "
             "uses both cores through threads over row blocks."
             if args.blas_threads
             else "All contenders ran with their default threading."
@@ -422,13 +425,14 @@ def render(results, args) -> str:
                 f"{_fmt(row.get('err_se'), '.1e')} |"
             )
         if nl_row.get("floor"):
-            per_iter = nl_time / (nl_row["iterations"] + 1)
+            iters, floor = nl_row["iterations"], nl_row["floor"]
             lines += [
                 "",
-                f"newtonlogit: {nl_row['iterations'] + 1} full-data evaluations; "
-                f"time per evaluation (all fit time included) / one chunked syrk "
-                f"pass over X ({nl_row['floor']:.3f} s) = "
-                f"**{per_iter / nl_row['floor']:.2f}**.",
+                f"newtonlogit, against one chunked Gram pass over X "
+                f"({floor:.3f} s): time per iteration (all fit time included, "
+                f"{iters} iterations) / Gram pass = **{nl_time / iters / floor:.2f}**; "
+                f"per full-data evaluation ({iters + 1}) = "
+                f"{nl_time / (iters + 1) / floor:.2f}.",
             ]
         if res["kind"] == "illcond" and "coef" in res["rows"].get(
             "statsmodels-Logit", {}
@@ -498,6 +502,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.child:
         return child(*args.child, traced_below=args.traced_below)
+    args.load = os.getloadavg()
     import newtonlogit  # noqa: F401  (fail early if not installed)
 
     problems = {k: v for k, v in PROBLEMS.items() if not args.only or k in args.only}

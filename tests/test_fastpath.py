@@ -102,7 +102,9 @@ def test_float32_fit_equals_float64_fit_of_the_same_values():
 
 
 def test_float32_x_is_never_upcast_whole():
-    X, y, _ = make_logit_data(n=200_000, p=50, seed=4, dtype=np.float32)
+    # The working set is fixed, O(threads x block) (about 15 MB here), so the
+    # bound is checked on an X large next to it (80 MB).
+    X, y, _ = make_logit_data(n=400_000, p=50, seed=4, dtype=np.float32)
     nl.logit(X[:1000], y[:1000])
     tracemalloc.start()
     nl.logit(X, y)

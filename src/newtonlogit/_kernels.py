@@ -19,7 +19,7 @@ Conventions
 - The two operations on ``X`` itself that depend on how ``X`` is stored (the
   float64 view used for ``X b`` and ``r^T X``, and the weighted Gram, the only
   ``O(m p^2)`` work) go through :func:`block_ops`. Backends may register faster
-  versions for their array types (:func:`register_block_ops`: BLAS ``syrk``
+  versions for their array types (:func:`register_block_ops`: a buffered ``syrk``
   for NumPy, a sparse product for ``scipy.sparse``); the generic versions below
   are plain array-API code and define what the hooks must compute.
 
