@@ -169,6 +169,29 @@ def test_subsample_start_gives_the_same_fit_in_fewer_iterations():
     assert warm.n_iter < cold.n_iter
 
 
+def test_subsample_information_replaces_the_first_full_pass(monkeypatch):
+    # The warm start's scaled information serves the first full-data step:
+    # one information pass fewer, and the estimate, standard errors and
+    # log-likelihood of the plain path (the last iterate is evaluated in full).
+    X, y, _ = make_logit_data(n=250_000, p=5, seed=8)
+    passes = []
+    original = NumpyBackend.map_sum
+
+    def counting(self, kernel, *args):
+        passes.append((self.n_rows, kernel.__name__))
+        return original(self, kernel, *args)
+
+    monkeypatch.setattr(NumpyBackend, "map_sum", counting)
+    warm = nl.logit(X, y)
+    full = [name for rows, name in passes if rows == 250_000]
+    assert full.count("score_sums") == 1
+    assert full.count("newton_sums") == warm.n_iter
+    cold = nl.logit(X, y, subsample_start=False)
+    _same_estimates(warm.coef, cold.coef)
+    np.testing.assert_allclose(warm.std_errors, cold.std_errors, rtol=1e-8)
+    assert warm.loglik == pytest.approx(cold.loglik, rel=1e-12)
+
+
 def test_subsample_start_is_skipped_or_falls_back_when_it_cannot_help():
     assert warmstart.subsample_rows(5_000, 3) is None  # too few rows to bother
     assert warmstart.subsample_rows(1_000_000, 11) == 50_000
@@ -181,7 +204,7 @@ def test_subsample_start_is_skipped_or_falls_back_when_it_cannot_help():
     y[np.setdiff1d(np.arange(n), sampled)[:40]] = 1.0
     backend = NumpyBackend(make_design(X, y))
     beta0 = np.array([-9.0, 0.0, 0.0, 0.0])
-    assert warmstart.subsample_start(backend, True, beta0, seed=1) is beta0
+    assert warmstart.subsample_start(backend, True, beta0, seed=1) is None
     res = nl.logit(X, y)
     ref = nl.logit(X, y, subsample_start=False)
     _same_estimates(res.coef, ref.coef, rtol=1e-6)

@@ -178,6 +178,31 @@ def loglik(xp, block: Block, beta, fit_intercept: bool):
     return (xp.sum(_weighted(_row_loglik(xp, block, eta), block.weights)),)
 
 
+def _first_order(xp, block: Block, beta, fit_intercept: bool):
+    """The O(m p) part of a Newton pass: ``(loglik, score, v, saturated)``.
+
+    ``v = w n p (1 - p)`` are the IRLS weights. ``p (1 - p)`` is computed as
+    ``e / (1 + e)^2`` with ``e = exp(-|eta|)``, which has no cancellation when
+    ``p`` is close to 0 or 1.
+    """
+    X = block_ops(block.X).as_float64(xp, block.X)
+    eta = linear_predictor(xp, block, beta, fit_intercept, X)
+    e = exp_neg_abs(xp, eta)
+    q = 1.0 / (1.0 + e)
+    p = xp.where(eta >= 0, q, e * q)
+    v = e * q * q
+    mean = p if block.trials is None else block.trials * p
+    if block.trials is not None:
+        v = block.trials * v
+    resid = _weighted(block.y - mean, block.weights)
+    v = _weighted(v, block.weights)
+    ll = xp.sum(_weighted(_row_loglik(xp, block, eta, e), block.weights))
+    score = resid @ X
+    if fit_intercept:
+        score = xp.concat([xp.reshape(xp.sum(resid), (1,)), score])
+    return ll, score, v, _saturated(xp, block, eta)
+
+
 def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     """Everything one Newton step needs from the block, in one pass.
 
@@ -199,33 +224,21 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
 
     Notes
     -----
-    ``p (1 - p)`` is computed as ``e / (1 + e)^2`` with ``e = exp(-|eta|)``,
-    which has no cancellation when ``p`` is close to 0 or 1. The information is
-    the Gram ``Z^T Z`` of ``Z = sqrt(v) [1, X]`` (:func:`generic_gram`, or the
-    faster hook registered for ``X``'s type), whose temporaries are block-sized.
+    The information is the Gram ``Z^T Z`` of ``Z = sqrt(v) [1, X]``
+    (:func:`generic_gram`, or the faster hook registered for ``X``'s type),
+    whose temporaries are block-sized: the only ``O(m p^2)`` work of the pass.
     """
-    ops = block_ops(block.X)
-    X = ops.as_float64(xp, block.X)
-    eta = linear_predictor(xp, block, beta, fit_intercept, X)
-    e = exp_neg_abs(xp, eta)
-    q = 1.0 / (1.0 + e)
-    p = xp.where(eta >= 0, q, e * q)
-    v = e * q * q
-    mean = p if block.trials is None else block.trials * p
-    if block.trials is not None:
-        v = block.trials * v
-    resid = _weighted(block.y - mean, block.weights)
-    v = _weighted(v, block.weights)
-    ll = xp.sum(_weighted(_row_loglik(xp, block, eta, e), block.weights))
-
-    saturated = _saturated(xp, block, eta)
-
-    info = ops.gram(xp, block.X, xp.sqrt(v), fit_intercept)
-    score_x = resid @ X
-    if not fit_intercept:
-        return ll, score_x, info, xp.sum(v), saturated
-    score = xp.concat([xp.reshape(xp.sum(resid), (1,)), score_x])
+    ll, score, v, saturated = _first_order(xp, block, beta, fit_intercept)
+    info = block_ops(block.X).gram(xp, block.X, xp.sqrt(v), fit_intercept)
     return ll, score, info, xp.sum(v), saturated
+
+
+def score_sums(xp, block: Block, beta, fit_intercept: bool):
+    """:func:`newton_sums` without the information, ``(loglik, score,
+    weight_sum, saturated)``: an ``O(m p)`` pass, for a step whose
+    information comes from elsewhere (:mod:`newtonlogit.warmstart`)."""
+    ll, score, v, saturated = _first_order(xp, block, beta, fit_intercept)
+    return ll, score, xp.sum(v), saturated
 
 
 # -- after the fit: fit statistics and robust covariance ---------------------

@@ -161,9 +161,16 @@ def logit(
     backend = backend_for(design.X)(design)
     likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)
     beta0 = _start(design, start)
-    if subsample_start and start is None and penalty is None:
-        beta0 = warmstart.subsample_start(backend, fit_intercept, beta0)
-    first = likelihood(beta0, True)
+    first = None
+    if subsample_start and start is None and penalty is None and max_iter > 0:
+        warm = warmstart.subsample_start(backend, fit_intercept, beta0)
+        if warm is not None and not aliased_columns(warm.info).size:
+            # the first step's information comes from the subsample (see
+            # warmstart); converged iterates are always evaluated in full
+            beta0 = warm.beta
+            first = replace(likelihood(beta0, "score"), info=warm.info)
+    if first is None:
+        first = likelihood(beta0, True)
 
     names = design.coef_names
     free = np.ones(len(names), dtype=bool)

@@ -1,7 +1,8 @@
 """Objectives the Newton solver maximizes: the log-likelihood and its variants.
 
 Each objective is a callable ``objective(beta, derivatives) -> Evaluation``
-(see :mod:`newtonlogit.newton`). The log-likelihood asks a backend for block
+(see :mod:`newtonlogit.newton`). :class:`LogLikelihood` also takes
+``derivatives="score"``: the value and score without the information. The log-likelihood asks a backend for block
 sums; penalties and restrictions wrap another objective and only adjust its
 value and derivatives, so every variant runs on every backend.
 """
@@ -29,10 +30,17 @@ class LogLikelihood:
     fit_intercept: bool
     constant: float = 0.0
 
-    def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
+    def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         if not derivatives:
             (ll,) = self.backend.map_sum(_kernels.loglik, beta, self.fit_intercept)
             return Evaluation(float(ll) + self.constant)
+        if derivatives == "score":  # info=None
+            ll, score, weight_sum, saturated = self.backend.map_sum(
+                _kernels.score_sums, beta, self.fit_intercept
+            )
+            return Evaluation(
+                float(ll) + self.constant, score, None, float(weight_sum), float(saturated)
+            )
         ll, score, info, weight_sum, saturated = self.backend.map_sum(
             _kernels.newton_sums, beta, self.fit_intercept
         )

@@ -6,6 +6,14 @@ sampling error ``O(sqrt(p / m))`` of the full-data estimate, close enough for
 Newton's quadratic convergence to finish in two full-data steps plus the final
 evaluation, while the subsample fit itself costs about ``6 m / n`` passes.
 
+The subsample's information at its estimate, scaled up to all rows, is as
+good for the first full-data step as the exact one: both are within
+``O(sqrt(p / m))`` relative of the information at the full-data estimate. So
+the first full-data pass needs only the value and score (no ``O(n p^2)``
+Gram): on 1,000,000 x 100 the fit then evaluates the information three times
+instead of four, and converges in the same number of steps to the same
+estimate (convergence is only ever declared at an exactly evaluated iterate).
+
 The subsample is gathered once (``m x p``, at most ``1 / SUBSAMPLE_FRACTION``
 of ``X``), fitted, and released before the full-data passes start. Anything
 that goes wrong on the subsample (too few events or non-events, a singular
@@ -14,6 +22,8 @@ warm start may only ever save time, never change the answer.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,28 +46,38 @@ def subsample_rows(n_rows: int, n_coef: int) -> int | None:
     return m if m <= MAX_SHARE * n_rows else None
 
 
+@dataclass(frozen=True)
+class WarmStart:
+    """A subsample's estimate, and its information scaled to all rows."""
+
+    beta: np.ndarray
+    info: np.ndarray
+
+
 def subsample_start(
     backend, fit_intercept: bool, beta0: np.ndarray, *, seed: int = 0
-) -> np.ndarray:
-    """Coefficients fitted on a random subsample, or ``beta0`` if that fails.
+) -> WarmStart | None:
+    """The fit of a random subsample of rows, or ``None`` where none helps.
 
     ``backend`` must offer ``subsample(rows)`` (a backend over those rows);
-    backends without it get ``beta0`` back unchanged.
+    backends without it get ``None``.
     """
     m = subsample_rows(backend.n_rows, beta0.shape[0])
     if m is None or not hasattr(backend, "subsample"):
-        return beta0
+        return None
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(backend.n_rows, size=m, replace=False))
     sub = backend.subsample(rows)
     events, trials = sub.design.outcome_totals()
     if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
-        return beta0  # rare events: the subsample's MLE is unreliable or infinite
+        return None  # rare events: the subsample's MLE is unreliable or infinite
     likelihood = LogLikelihood(sub, fit_intercept)
     try:
         fit = newton(likelihood, beta0, tol=1e-6, max_iter=25)
     except (SingularInformation, FloatingPointError, ValueError):
-        return beta0
+        return None
     if not fit.converged or not np.all(np.isfinite(fit.beta)):
-        return beta0
-    return np.array(fit.beta)
+        return None
+    # the information is a sum over trials: scale by their (weighted) totals
+    _, all_trials = backend.design.outcome_totals()
+    return WarmStart(np.array(fit.beta), fit.evaluation.info * (all_trials / trials))
