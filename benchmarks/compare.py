@@ -374,10 +374,10 @@ def render(results, args) -> str:
         f"statsmodels {statsmodels.__version__}, glum {glum.__version__}.",
         "",
         f"Load average (1 min) when the run started: {args.load[0]:.2f}; when "
-        f"it ended: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores: a load above "
-        "that means other jobs competed for them). The contenders alternated run by run, so the "
-        "ratios are fairer than the times. Each time is the median of the runs "
-        "shown. "
+        f"it ended: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores: a load "
+        "above that means other jobs competed for them). The contenders "
+        "alternated run by run, so the ratios are fairer than the times. Each "
+        "time is the median of the runs shown. "
         + (
             f"The other contenders ran with BLAS/OpenMP held to "
             f"{args.blas_threads} thread(s): on an oversubscribed machine "

@@ -40,11 +40,11 @@ def pairwise_info(X, P, w=None):
     K1, k = P.shape[1], Xt.shape[1]
     info = np.empty((K1 * k, K1 * k))
     for j in range(K1):
-        for l in range(j, K1):
-            v = P[:, j] * ((j == l) - P[:, l])
+        for i in range(j, K1):
+            v = P[:, j] * ((j == i) - P[:, i])
             block = (Xt * v[:, None]).T @ Xt
-            info[j * k : (j + 1) * k, l * k : (l + 1) * k] = block
-            info[l * k : (l + 1) * k, j * k : (j + 1) * k] = block.T
+            info[j * k : (j + 1) * k, i * k : (i + 1) * k] = block
+            info[i * k : (i + 1) * k, j * k : (j + 1) * k] = block.T
     return info
 
 

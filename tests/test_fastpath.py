@@ -50,7 +50,9 @@ def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
     s = np.random.default_rng(0).uniform(0.1, 0.5, 300)
     expected = _kernels.generic_gram(np, X.astype(np.float64), s, fit_intercept)
     rtol = 1e-12
-    np.testing.assert_allclose(buffer_gram(np, X, s, fit_intercept), expected, rtol=rtol)
+    np.testing.assert_allclose(
+        buffer_gram(np, X, s, fit_intercept), expected, rtol=rtol
+    )
     np.testing.assert_allclose(
         sparse_gram(np, sp.csr_matrix(X), s, fit_intercept), expected, rtol=rtol
     )

@@ -1,10 +1,12 @@
 """Objectives the Newton solver maximizes: the log-likelihood and its variants.
 
 Each objective is a callable ``objective(beta, derivatives) -> Evaluation``
-(see :mod:`newtonlogit.newton`). :class:`LogLikelihood` also takes
-``derivatives="score"``: the value and score without the information. The log-likelihood asks a backend for block
+(see :mod:`newtonlogit.newton`). The log-likelihood asks a backend for block
 sums; penalties and restrictions wrap another objective and only adjust its
 value and derivatives, so every variant runs on every backend.
+:class:`LogLikelihood` also takes ``derivatives="score"``: the value and score
+without the information (``info=None``), for a step whose information comes
+from elsewhere (:mod:`newtonlogit.warmstart`).
 """
 
 from __future__ import annotations
@@ -34,13 +36,12 @@ class LogLikelihood:
         if not derivatives:
             (ll,) = self.backend.map_sum(_kernels.loglik, beta, self.fit_intercept)
             return Evaluation(float(ll) + self.constant)
-        if derivatives == "score":  # info=None
+        if derivatives == "score":
             ll, score, weight_sum, saturated = self.backend.map_sum(
                 _kernels.score_sums, beta, self.fit_intercept
             )
-            return Evaluation(
-                float(ll) + self.constant, score, None, float(weight_sum), float(saturated)
-            )
+            value = float(ll) + self.constant
+            return Evaluation(value, score, None, float(weight_sum), float(saturated))
         ll, score, info, weight_sum, saturated = self.backend.map_sum(
             _kernels.newton_sums, beta, self.fit_intercept
         )
