@@ -372,10 +372,11 @@ def margin_sums(xp, block: Block, beta, fit_intercept: bool):
     (k,) and ``sum c offset``, with ``f = p (1 - p)`` and ``c = w n``.
     """
     X = _float64(xp, block.X)
-    eta = linear_predictor(xp, block, beta, fit_intercept)
-    p = expit(xp, eta)
-    e = exp_neg_abs(xp, eta)
-    f = e / ((1.0 + e) * (1.0 + e))
+    eta = linear_predictor(xp, block, beta, fit_intercept, X)
+    e = exp_neg_abs(xp, eta)  # one exp for both p and f, as in _first_order
+    q = 1.0 / (1.0 + e)
+    p = xp.where(eta >= 0, q, e * q)
+    f = e * q * q
     c = _case_weights(xp, block)
     if c is None:
         c = xp.ones_like(eta)
