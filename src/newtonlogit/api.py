@@ -209,7 +209,7 @@ def logit(
         monitor=monitor,
     )
     separation = _separation_found(monitor)
-    _warn_if_not_converged(fit, separation)
+    warn_if_not_converged(fit, separation, "penalty='firth'")
     beta = np.zeros(len(names))
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
@@ -243,13 +243,13 @@ def _separation_found(monitor):
     return monitor.separation if monitor.separation.separated else None
 
 
-def _warn_if_not_converged(fit: NewtonResult, separation) -> None:
-    """One warning per fit: separation if found, else non-convergence."""
+def warn_if_not_converged(fit: NewtonResult, separation, remedy: str) -> None:
+    """One warning per fit: separation if found (``remedy`` names the penalty
+    that gives finite estimates), else non-convergence."""
     if separation is not None:
         warnings.warn(
             f"{fit.message}; the coefficients are where Newton-Raphson "
-            "stopped. Use penalty='firth' for finite estimates (see "
-            "res.separation)",
+            f"stopped. Use {remedy} for finite estimates (see res.separation)",
             SeparationWarning,
             stacklevel=3,
         )

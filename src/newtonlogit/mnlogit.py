@@ -29,14 +29,13 @@ import pandas as pd
 from scipy import linalg
 
 from . import _mnkernels
+from .api import warn_if_not_converged
 from .backends import backend_for
 from .design import Design, make_design, multiclass_response
 from .exceptions import (
     CollinearityError,
     CollinearityWarning,
-    ConvergenceWarning,
     DataError,
-    SeparationWarning,
 )
 from .inputs import resolve_inputs
 from .mnresults import MNLogitResults
@@ -205,7 +204,7 @@ def mnlogit(
     separation = None
     if monitor is not None and monitor.separation is not None:
         separation = monitor.separation if monitor.separation.separated else None
-    _warn_if_not_converged(fit, separation)
+    warn_if_not_converged(fit, separation, "penalty='l2'")
     beta = np.zeros(n_coef)
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
@@ -214,23 +213,6 @@ def mnlogit(
     if separation is not None:
         res = replace(res, separation=separation, fit_notes=(separation.note(),))
     return inputs.attach(res)
-
-
-def _warn_if_not_converged(fit: NewtonResult, separation) -> None:
-    """One warning per fit: separation if found, else non-convergence."""
-    if separation is not None:
-        warnings.warn(
-            f"{fit.message}; the coefficients are where Newton-Raphson stopped. "
-            "Use penalty='l2' for finite estimates (see res.separation)",
-            SeparationWarning,
-            stacklevel=3,
-        )
-    elif not fit.converged:
-        warnings.warn(
-            f"Newton-Raphson did not converge: {fit.message}; see res.history",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
 
 
 def _check_options(penalty, alpha, tol, max_iter) -> None:
