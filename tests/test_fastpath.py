@@ -194,6 +194,18 @@ def test_subsample_information_replaces_the_first_full_pass(monkeypatch):
     assert warm.loglik == pytest.approx(cold.loglik, rel=1e-12)
 
 
+@pytest.mark.parametrize("n, m", [(1_000_003, 50_000), (10, 10), (97, 7)])
+def test_stratified_rows_are_one_distinct_row_per_stratum(n, m):
+    rows = warmstart.stratified_rows(n, m, seed=3)
+    assert rows.shape == (m,) and rows[0] >= 0 and rows[-1] < n
+    assert np.all(np.diff(rows) > 0)  # sorted and distinct
+    edges = np.arange(m + 1) * n // m
+    assert np.all((rows >= edges[:-1]) & (rows < edges[1:]))
+    # random within the strata, and reproducible by seed
+    assert not np.array_equal(rows, warmstart.stratified_rows(n, m, seed=4)) or n == m
+    np.testing.assert_array_equal(rows, warmstart.stratified_rows(n, m, seed=3))
+
+
 def test_subsample_start_is_skipped_or_falls_back_when_it_cannot_help():
     assert warmstart.subsample_rows(5_000, 3) is None  # too few rows to bother
     assert warmstart.subsample_rows(1_000_000, 11) == 50_000
@@ -201,7 +213,7 @@ def test_subsample_start_is_skipped_or_falls_back_when_it_cannot_help():
     n = 400_000
     X, _, _ = make_logit_data(n=n, p=3, seed=9)
     m = warmstart.subsample_rows(n, 4)
-    sampled = np.random.default_rng(1).choice(n, size=m, replace=False)
+    sampled = warmstart.stratified_rows(n, m, seed=1)
     y = np.zeros(n)
     y[np.setdiff1d(np.arange(n), sampled)[:40]] = 1.0
     backend = NumpyBackend(make_design(X, y))

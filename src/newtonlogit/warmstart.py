@@ -46,6 +46,19 @@ def subsample_rows(n_rows: int, n_coef: int) -> int | None:
     return m if m <= MAX_SHARE * n_rows else None
 
 
+def stratified_rows(n_rows: int, m: int, seed: int = 0) -> np.ndarray:
+    """``m`` distinct sorted row numbers: one drawn uniformly from each of ``m``
+    consecutive, near-equal runs of rows.
+
+    A random sample as good as a simple one for a warm start (and balanced
+    over the row order), drawn in O(m): NumPy's ``choice`` without
+    replacement shuffles O(n) state, 60 ms at n = 10^7 against 9 ms here.
+    """
+    edges = np.arange(m + 1, dtype=np.int64) * n_rows // m
+    rng = np.random.default_rng(seed)
+    return edges[:-1] + (rng.random(m) * np.diff(edges)).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class WarmStart:
     """A subsample's estimate, and its information scaled to all rows."""
@@ -65,9 +78,7 @@ def subsample_start(
     m = subsample_rows(backend.n_rows, beta0.shape[0])
     if m is None or not hasattr(backend, "subsample"):
         return None
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(backend.n_rows, size=m, replace=False))
-    sub = backend.subsample(rows)
+    sub = backend.subsample(stratified_rows(backend.n_rows, m, seed))
     events, trials = sub.design.outcome_totals()
     if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
         return None  # rare events: the subsample's MLE is unreliable or infinite
