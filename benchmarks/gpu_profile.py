@@ -196,7 +196,7 @@ def main(argv=None) -> int:
         "--block-bytes",
         type=int,
         nargs="+",
-        default=[1 << 30, 1 << 28, 1 << 26, 1 << 24],
+        default=[1 << 32, 1 << 31, 1 << 30, 1 << 28],
     )
     args = parser.parse_args(argv)
     if args.cpu_dry_run:

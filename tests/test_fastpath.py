@@ -10,7 +10,7 @@ import scipy.sparse as sp
 import newtonlogit as nl
 from newtonlogit import _kernels, warmstart
 from newtonlogit._kernels import Block
-from newtonlogit.backends.numpy import NumpyBackend, buffer_gram
+from newtonlogit.backends.numpy import NumpyBackend, buffer_gram, gram_into
 from newtonlogit.backends.sparse import SparseBackend, sparse_gram
 from newtonlogit.design import make_design
 from newtonlogit.exceptions import DataError
@@ -55,6 +55,11 @@ def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
     )
     np.testing.assert_allclose(
         sparse_gram(np, sp.csr_matrix(X), s, fit_intercept), expected, rtol=rtol
+    )
+    # the CuPy hook's own steps (a fresh buffer per block), run with NumPy
+    Z = np.empty((300, 7 + fit_intercept))
+    np.testing.assert_allclose(
+        gram_into(np, Z, X, s, fit_intercept), expected, rtol=rtol
     )
     # a Fortran-ordered block and a CSC block give the same
     np.testing.assert_allclose(
@@ -208,7 +213,9 @@ def test_stratified_rows_are_one_distinct_row_per_stratum(n, m):
 
 def test_subsample_start_is_skipped_or_falls_back_when_it_cannot_help():
     assert warmstart.subsample_rows(5_000, 3) is None  # too few rows to bother
-    assert warmstart.subsample_rows(1_000_000, 11) == 50_000
+    assert warmstart.subsample_rows(1_000_000, 101) == 50_000
+    assert warmstart.subsample_rows(1_000_000, 11) == 10_000  # 500 per coef, >= 10k
+    assert warmstart.subsample_rows(10_000_000, 101) == 50_500
     # a rare event that the subsample misses: its fit cannot converge
     n = 400_000
     X, _, _ = make_logit_data(n=n, p=3, seed=9)

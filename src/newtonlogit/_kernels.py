@@ -94,7 +94,8 @@ class BlockOps(NamedTuple):
 
     ``as_float64(xp, X)`` returns ``X`` ready for float64 products ``X @ b`` and
     ``r @ X`` (a block-sized cast at most); ``gram(xp, X, s, fit_intercept)``
-    returns what :func:`generic_gram` returns, for ``X`` in its own dtype;
+    returns what :func:`generic_gram` returns, for ``X`` in its own dtype or
+    as ``as_float64`` returned it (a Newton pass casts a block once);
     ``row_dot(xp, X, D)`` what :func:`generic_row_dot` returns for a dense ``D``.
     """
 
@@ -178,14 +179,14 @@ def loglik(xp, block: Block, beta, fit_intercept: bool):
     return (xp.sum(_weighted(_row_loglik(xp, block, eta), block.weights)),)
 
 
-def _first_order(xp, block: Block, beta, fit_intercept: bool):
+def _first_order(xp, block: Block, X, beta, fit_intercept: bool):
     """The O(m p) part of a Newton pass: ``(loglik, score, v, saturated)``.
 
-    ``v = w n p (1 - p)`` are the IRLS weights. ``p (1 - p)`` is computed as
-    ``e / (1 + e)^2`` with ``e = exp(-|eta|)``, which has no cancellation when
-    ``p`` is close to 0 or 1.
+    ``X`` is the block's float64 view (``as_float64``). ``v = w n p (1 - p)``
+    are the IRLS weights. ``p (1 - p)`` is computed as ``e / (1 + e)^2`` with
+    ``e = exp(-|eta|)``, which has no cancellation when ``p`` is close to 0
+    or 1.
     """
-    X = block_ops(block.X).as_float64(xp, block.X)
     eta = linear_predictor(xp, block, beta, fit_intercept, X)
     e = exp_neg_abs(xp, eta)
     q = 1.0 / (1.0 + e)
@@ -228,8 +229,10 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     (:func:`generic_gram`, or the faster hook registered for ``X``'s type),
     whose temporaries are block-sized: the only ``O(m p^2)`` work of the pass.
     """
-    ll, score, v, saturated = _first_order(xp, block, beta, fit_intercept)
-    info = block_ops(block.X).gram(xp, block.X, xp.sqrt(v), fit_intercept)
+    ops = block_ops(block.X)
+    X = ops.as_float64(xp, block.X)  # cast once (float32 blocks) for all products
+    ll, score, v, saturated = _first_order(xp, block, X, beta, fit_intercept)
+    info = ops.gram(xp, X, xp.sqrt(v), fit_intercept)
     return ll, score, info, xp.sum(v), saturated
 
 
@@ -237,7 +240,8 @@ def score_sums(xp, block: Block, beta, fit_intercept: bool):
     """:func:`newton_sums` without the information, ``(loglik, score,
     weight_sum, saturated)``: an ``O(m p)`` pass, for a step whose
     information comes from elsewhere (:mod:`newtonlogit.warmstart`)."""
-    ll, score, v, saturated = _first_order(xp, block, beta, fit_intercept)
+    X = block_ops(block.X).as_float64(xp, block.X)
+    ll, score, v, saturated = _first_order(xp, block, X, beta, fit_intercept)
     return ll, score, xp.sum(v), saturated
 
 

@@ -4,11 +4,32 @@
 handful of cuBLAS/elementwise launches through the array-API namespace of
 array-api-compat. Sums are accumulated on the device in float64 and copied to
 the host once per pass; the p x p solve stays on the host in float64.
+
+The information of a block is one ``Z.T @ Z`` of ``Z = sqrt(v) [1, X]`` written
+into a float64 buffer (:func:`cupy_gram`, the kernels' Gram hook for CuPy
+arrays): the intercept row comes out of the same cuBLAS ``gemm``, where the
+generic Gram needs a second pass over ``Z`` for it. cuBLAS ``syrk`` was tried
+and dropped: 25x slower than ``gemm`` for these tall blocks on an H200
+(``benchmarks/RESULTS.md``).
+
+CuPy is imported (already imported by the caller, whose ``X`` is a CuPy
+array) only when a backend is made, never by loading this module.
 """
 
 from __future__ import annotations
 
+from .._kernels import BlockOps, register_block_ops
 from .array_api import ArrayAPIBackend
+from .numpy import gram_into
+
+
+def cupy_gram(xp, X, s, fit_intercept: bool):
+    """:func:`newtonlogit._kernels.generic_gram` as one ``gemm`` on the GPU."""
+    import cupy
+
+    m, p = X.shape
+    Z = cupy.empty((m, p + int(fit_intercept)), dtype=cupy.float64)
+    return gram_into(cupy, Z, X, s, fit_intercept)
 
 
 class CupyBackend(ArrayAPIBackend):
@@ -19,3 +40,9 @@ class CupyBackend(ArrayAPIBackend):
     # overhead vanishes at n = 10^7, while the block temporaries (a float64
     # copy of a float32 block and sqrt(v) X) stay a small part of GPU memory.
     block_bytes = 1 << 30
+
+    def __init__(self, design, *, block_rows: int | None = None):
+        import cupy
+
+        register_block_ops(cupy.ndarray, BlockOps(gram=cupy_gram))
+        super().__init__(design, block_rows=block_rows)

@@ -70,19 +70,27 @@ def _buffer(m: int, k: int, dtype) -> np.ndarray:
     return buf[: m * k].reshape(m, k)
 
 
-def buffer_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
-    """:func:`newtonlogit._kernels.generic_gram` as one ``syrk`` on a buffer.
+def gram_into(module, Z, X, s, fit_intercept: bool):
+    """``Z.T @ Z`` after writing ``Z = s * [1, X]`` into the float64 buffer ``Z``.
 
-    ``Z = s * [1, X]`` is written into a per-thread float64 buffer (also for a
-    float32 block) and ``Z.T @ Z`` taken by NumPy, which runs it as BLAS
-    ``syrk`` and fills in the lower triangle.
+    :func:`newtonlogit._kernels.generic_gram` as one matrix product, the
+    intercept row included, for a library with ``multiply(..., out=)``
+    (``module``: NumPy, CuPy).
     """
-    m, p = X.shape
-    Z = _buffer(m, p + fit_intercept, np.float64)
     if fit_intercept:
         Z[:, 0] = s
-    np.multiply(X, s[:, None], out=Z[:, fit_intercept:])
+    module.multiply(X, s[:, None], out=Z[:, int(fit_intercept) :])
     return Z.T @ Z
+
+
+def buffer_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """:func:`gram_into` on a per-thread buffer: one BLAS ``syrk``.
+
+    NumPy sees that both operands of ``Z.T @ Z`` are the same buffer, runs it
+    as ``syrk`` and fills in the lower triangle.
+    """
+    m, p = X.shape
+    return gram_into(np, _buffer(m, p + fit_intercept, np.float64), X, s, fit_intercept)
 
 
 register_block_ops(np.ndarray, BlockOps(gram=buffer_gram))
