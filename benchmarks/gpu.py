@@ -495,6 +495,9 @@ def pass_breakdown(dev, Xa, beta, dtype) -> None:
         "[r, v]^T X (score + intercept row, one gemm)": lambda: [
             xp.stack([v_of(B), v_of(B)]) @ up(B) for B in blocks
         ],
+        "[r, g, c]^T X (score + two more rows, one gemm)": lambda: [
+            xp.stack([v_of(B), v_of(B), v_of(B)]) @ up(B) for B in blocks
+        ],
         "Z = sqrt(v) X": lambda: [up(B) * xp.sqrt(v_of(B))[:, None] for B in blocks],
         "Z^T Z (gemm, float64)": lambda: [up(B).T @ up(B) for B in blocks],
     }
