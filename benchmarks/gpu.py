@@ -381,7 +381,7 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
     t_nl = statistics.median(
         [t_nl] + [timed(dev, nl.logit, Xa, ya)[1] for _ in range(2)]
     )
-    t_gram = _gram_pass_time(dev, Xa)
+    t_gram = _gram_pass_time(dev, Xa, ya)
     floor = res.n_iter * t_gram
     t_pass = _newton_pass_time(dev, Xa, ya, res.coef)
     key = f"{problem} {dtype}"
@@ -413,6 +413,7 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
             pass_breakdown,
             dev,
             Xa,
+            ya,
             res.coef,
             dtype,
             in_table=True,
@@ -473,12 +474,10 @@ class count_passes:
         self.cls.map_sum = self.original
 
 
-def pass_breakdown(dev, Xa, beta, dtype) -> None:
+def pass_breakdown(dev, Xa, ya, beta, dtype) -> None:
     """Chunked timings of the pieces of one Newton pass (block rows as the backend)."""
-    from newtonlogit.backends import backend_for
-
-    xp, n, p = _namespace(Xa), Xa.shape[0], Xa.shape[1]
-    rows = max(256, backend_for(Xa).block_bytes // (8 * p))
+    xp, n = _namespace(Xa), Xa.shape[0]
+    rows = _block_rows(Xa, ya)
     b = xp.asarray(beta[1:], device=Xa.device)
     blocks = [Xa[s : min(s + rows, n), ...] for s in range(0, n, rows)]
 
@@ -509,12 +508,18 @@ def pass_breakdown(dev, Xa, beta, dtype) -> None:
         BREAKDOWN.append(f"| {dtype} | {name} | {1e3 * t:.2f} |")
 
 
-def _gram_pass_time(dev, Xa) -> float:
-    """Median of 3 chunked float64 Gram passes with the backend's block rows."""
+def _block_rows(Xa, ya) -> int:
+    """Rows per block of the backend that fits ``Xa`` (as in a fit)."""
     from newtonlogit.backends import backend_for
+    from newtonlogit.design import make_design
 
+    return backend_for(Xa)(make_design(Xa, ya)).block_rows
+
+
+def _gram_pass_time(dev, Xa, ya) -> float:
+    """Median of 3 chunked float64 Gram passes with the backend's block rows."""
     xp = _namespace(Xa)
-    rows = max(256, backend_for(Xa).block_bytes // (8 * Xa.shape[1]))
+    rows = _block_rows(Xa, ya)
     n = Xa.shape[0]
 
     def gram():

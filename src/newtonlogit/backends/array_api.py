@@ -30,7 +30,11 @@ class ArrayAPIBackend:
         self.xp = namespace_of(design.X)
         self.n_rows = design.X.shape[0]
         p = max(design.X.shape[1], 1)
-        self.block_rows = block_rows or max(256, self.block_bytes // (8 * p))
+        self.block_rows = block_rows or max(256, self.usable_block_bytes() // (8 * p))
+
+    def usable_block_bytes(self) -> int:
+        """Bytes of float64 per block for this fit (``block_bytes`` here)."""
+        return self.block_bytes
 
     def blocks(self):
         d = self.design
