@@ -221,6 +221,7 @@ def correctness(dev: Device, n: int, p: int) -> None:
         _check_predict,
         _check_mixed,
         _check_estimator,
+        _check_dask,
     ):
         try:
             check(dev, X, y)
@@ -318,6 +319,33 @@ def _check_estimator(dev, X, y) -> None:
     emit(
         f"| LogisticRegression under array_api_dispatch: coef_ is {kind}, "
         f"coef / proba vs NumPy | {err:.1e} / {err_p:.1e} | 1e-8 | {_ok(err <= 1e-8 and err_p <= 1e-8)} |"
+    )
+
+
+def _check_dask(dev, X, y) -> None:
+    """A Dask array of the device's chunks (CuPy; NumPy in the dry run), fitted
+    on a real ``dask.distributed`` cluster (threads in this process, sharing
+    the GPU), against the NumPy fit."""
+    try:
+        import dask.array as da
+        from distributed import Client, LocalCluster
+    except ImportError:
+        emit("| Dask with device chunks | n/a (dask or distributed missing) | | |")
+        return
+    import newtonlogit as nl
+
+    rows = X.shape[0] // 5 + 1
+    Xd = da.from_array(X, chunks=(rows, -1), asarray=False)
+    yd = da.from_array(y, chunks=rows, asarray=False)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False) as cluster:
+        with Client(cluster):
+            res = nl.logit(Xd, yd, cov_type="HC1")
+    ref = nl.logit(dev.to_numpy(X), dev.to_numpy(y), cov_type="HC1")
+    err = max(rel_err(res.params, ref.params), rel_err(res.std_errors, ref.std_errors))
+    kind = type(Xd._meta).__name__
+    emit(
+        f"| Dask array of {kind} chunks ({Xd.numblocks[0]} partitions), distributed: "
+        f"params, HC1 std errors vs NumPy | {err:.1e} | 1e-8 | {_ok(err <= 1e-8)} |"
     )
 
 

@@ -271,3 +271,28 @@ def test_cli_fit_dask_on_the_cluster(client, tmp_path):
     assert bad.stderr.strip().splitlines() == [
         f"newtonlogit: error: {str(tmp_path / 'none*.pq')!r}: no such file(s)"
     ]
+
+
+def test_partition_tasks_run_device_chunks_through_their_own_backend():
+    # Dask arrays of CuPy chunks (checked on a GPU by benchmarks/gpu.py) reach
+    # the partition tasks as device arrays: the sums go through the array-API
+    # backend, the response checks through a host copy. array_api_strict stands
+    # in for CuPy here (Dask itself cannot hold its arrays).
+    xps = pytest.importorskip("array_api_strict")
+    from newtonlogit import _kernels
+    from newtonlogit.backends.dask import _partition_sums, _Pass
+    from newtonlogit.dask_design import _partition_summary
+
+    X, y, _ = make_logit_data(n=500, p=3, seed=4)
+    beta = np.array([0.1, 0.2, -0.3, 0.4])
+    job = _Pass(_kernels.newton_sums, (beta, True), ("X", "y"), ("a", "b", "c"))
+    got = _partition_sums(job, 0, 0, xps.asarray(X), xps.asarray(y))
+    want = _partition_sums(job, 0, 0, X, y)
+    assert all(isinstance(g, np.ndarray) for g in got)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    summary = _partition_summary(xps.asarray(y), None, None)
+    assert summary["y"] is None and list(summary["labels"]) == [0.0, 1.0]
+    bad = y.copy()
+    bad[7] = np.nan
+    assert _partition_summary(xps.asarray(bad), None, None)["y"][0] == 7

@@ -29,6 +29,7 @@ import pandas as pd
 from dask.base import is_dask_collection
 from scipy.special import gammaln
 
+from ._namespace import to_numpy
 from .design import Design, checked_names
 from .exceptions import DataError
 
@@ -216,7 +217,12 @@ def _summarize(response: da.Array, w, off) -> dict:
 
 
 def _partition_summary(y, w, off) -> dict:
-    """Run on a worker: what :func:`_summarize` needs from one partition."""
+    """Run on a worker: what :func:`_summarize` needs from one partition.
+
+    The chunks (one or two columns) are checked as NumPy arrays, also where
+    they live on a GPU (CuPy chunks).
+    """
+    y, w, off = (None if a is None else to_numpy(a) for a in (y, w, off))
     out = {"y": None, "weights": None, "offset": None, "labels": ()}
     if w is not None:
         w = w.astype(np.float64)

@@ -7,8 +7,9 @@ Conventions
   ``weights`` and ``offset`` are split into the same row chunks as ``X``. Chunk
   ``i`` of every array is *partition* ``i``.
 - ``map_sum(kernel, *args)`` builds one task per partition that runs the
-  kernel (the same functions of :mod:`newtonlogit._kernels` the NumPy backend
-  uses, over row blocks of the partition) and returns its tuple of sums, then a
+  kernel (the same functions of :mod:`newtonlogit._kernels`, over row blocks
+  of the partition, through the backend of the partition's chunks: NumPy, or
+  CuPy on a GPU) and returns its tuple of sums, then a
   tree of tasks adding those tuples up. The graph is computed on whatever
   scheduler is active: a ``dask.distributed`` client if one is the default,
   else Dask's local threaded scheduler. Only the p x p sums travel back.
@@ -48,8 +49,9 @@ import dask.array
 import numpy as np
 
 from .._kernels import Block
+from .._namespace import to_numpy
 from ..exceptions import DataError
-from .numpy import NumpyBackend
+from . import backend_for
 
 # Partial sums are added in groups of this many per task: a tree of depth
 # log_8(partitions), so no single task receives all partitions' results.
@@ -70,7 +72,6 @@ class DaskBackend:
     """Row partitions of dask arrays; block sums added by a tree of tasks."""
 
     name = "dask"
-    xp = np  # kernels run on the NumPy chunks of each partition
 
     def __init__(self, design, *, persist: bool | str | None = None):
         self.design = design
@@ -171,7 +172,8 @@ def _partition_sums(job: _Pass, index: int, start: int, *chunks):
     block = Block(**dict(zip(job.fields, chunks)))
     if block.X.shape[0] == 0:
         return None
-    sums = NumpyBackend(block).map_sum(job.kernel, *job.args)
+    # NumPy chunks, or CuPy chunks summed on their GPU; host sums either way
+    sums = backend_for(block.X)(block).map_sum(job.kernel, *job.args)
     if not all(np.isfinite(s).all() for s in sums):
         _check_finite(block, index, start, job.names)
     return sums
@@ -183,6 +185,7 @@ def _check_finite(block: Block, index: int, start: int, names) -> None:
     for field, values in block._asdict().items():
         if values is None:
             continue
+        values = to_numpy(values)
         bad = ~np.isfinite(values)
         if not bad.any():
             continue
