@@ -260,32 +260,13 @@ def fit_estimator(
     estimator, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
 ):
     """``LogisticRegression.fit`` on Dask data, without computing ``X`` first."""
-    from .api import logit
-
-    results = logit(
-        X,
-        y,
-        weights=sample_weight,
-        fit_intercept=estimator.fit_intercept,
-        penalty=estimator.penalty,
-        alpha=estimator.alpha,
-        tol=estimator.tol,
-        max_iter=estimator.max_iter,
-        drop_collinear=estimator.drop_collinear,
-        cov_type=estimator.cov_type,
-        groups=groups,
-    )
+    estimator._fit_binary(X, y, sample_weight, groups, None)
+    results = estimator.results_
     columns = getattr(X, "columns", None)
     if columns is not None and all(isinstance(c, str) for c in columns):
         estimator.feature_names_in_ = np.asarray(list(columns), dtype=object)
     estimator.n_features_in_ = len(results.feature_names)
     estimator.classes_ = np.asarray(results.classes)
-    estimator.results_ = results
-    estimator.coef_ = results._feature_coef().reshape(1, -1)
-    estimator.intercept_ = np.array(
-        [results.coef[0] if estimator.fit_intercept else 0.0]
-    )
-    estimator.n_iter_ = np.array([results.n_iter])
     return estimator
 
 

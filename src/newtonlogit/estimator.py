@@ -121,9 +121,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         if classes.size > 2:
             return self._fit_multinomial(X, y, weights, groups)
-        self.results_ = logit(
+        names = getattr(self, "feature_names_in_", None)
+        return self._fit_binary(X, y_index, weights, groups, names)
+
+    def _fit_binary(self, X, y, weights, groups, feature_names, asarray=np.asarray):
+        """``logit`` with this estimator's settings; stores ``results_`` and the
+        fitted attributes, made by ``asarray`` (on the data's device for
+        array-API input). Shared by the NumPy, array-API and Dask fits."""
+        self.results_ = res = logit(
             X,
-            y_index,
+            y,
             weights=weights,
             fit_intercept=self.fit_intercept,
             penalty=self.penalty,
@@ -131,16 +138,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             tol=self.tol,
             max_iter=self.max_iter,
             drop_collinear=self.drop_collinear,
-            feature_names=getattr(self, "feature_names_in_", None),
+            feature_names=feature_names,
             cov_type=self.cov_type,
             groups=groups,
         )
-        coef = self.results_._feature_coef()
-        self.coef_ = coef.reshape(1, -1)
-        self.intercept_ = np.array(
-            [self.results_.coef[0] if self.fit_intercept else 0.0]
-        )
-        self.n_iter_ = np.array([self.results_.n_iter])
+        self.coef_ = asarray(res._feature_coef().reshape(1, -1))
+        self.intercept_ = asarray([res.coef[0] if self.fit_intercept else 0.0])
+        self.n_iter_ = asarray([res.n_iter])
         return self
 
     def summary(self, level=0.95):

@@ -16,6 +16,7 @@ converted to NumPy (which CuPy refuses, with a ``TypeError``).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sklearn import get_config
@@ -24,7 +25,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _kernels
 from ._namespace import device_of, namespace_of
-from .api import logit
 from .backends import is_device_array
 from .design_array_api import check_same_place
 
@@ -70,28 +70,9 @@ def fit(estimator, X, y, sample_weight=None, groups=None):
     if classes.shape[0] < 2:
         raise ValueError("y has only one class: at least two are needed")
     estimator.classes_ = classes
-    estimator.results_ = logit(
-        X,
-        y_index,
-        weights=sample_weight,
-        fit_intercept=estimator.fit_intercept,
-        penalty=estimator.penalty,
-        alpha=estimator.alpha,
-        tol=estimator.tol,
-        max_iter=estimator.max_iter,
-        drop_collinear=estimator.drop_collinear,
-        feature_names=getattr(estimator, "feature_names_in_", None),
-        cov_type=estimator.cov_type,
-        groups=groups,
-    )
-    res = estimator.results_
-    device = device_of(X)
-    coef = res._feature_coef().reshape(1, -1)
-    estimator.coef_ = xp.asarray(coef, dtype=xp.float64, device=device)
-    intercept = [res.coef[0] if estimator.fit_intercept else 0.0]
-    estimator.intercept_ = xp.asarray(intercept, dtype=xp.float64, device=device)
-    estimator.n_iter_ = xp.asarray([res.n_iter], device=device)
-    return estimator
+    names = getattr(estimator, "feature_names_in_", None)
+    on_device = partial(xp.asarray, device=device_of(X))  # fitted attributes stay there
+    return estimator._fit_binary(X, y_index, sample_weight, groups, names, on_device)
 
 
 def decision_function(estimator, X, method: str = "decision_function"):
