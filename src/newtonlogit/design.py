@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from ._namespace import namespace_of
+from ._namespace import namespace_of, to_numpy
 from .backends import is_dask, is_device_array
 from .backends.numpy import default_block_rows
 from .exceptions import DataError
@@ -122,13 +122,7 @@ def as_matrix(X: Any, name: str = "X") -> np.ndarray:
         X = frame.to_numpy()
     elif not isinstance(X, np.ndarray):
         X = np.asarray(X)
-    if X.ndim == 1:
-        raise DataError(
-            f"{name} must be 2-D (n_rows, n_features); got a 1-D array. "
-            "Reshape a single feature with X.reshape(-1, 1)."
-        )
-    if X.ndim != 2:
-        raise DataError(f"{name} must be 2-D (n_rows, n_features); got {X.ndim}-D")
+    check_2d(X.ndim, name)
     if X.dtype.kind in "biu":
         X = X.astype(np.float64)
     elif X.dtype.kind == "f" and X.dtype not in (np.float32, np.float64):
@@ -146,6 +140,17 @@ def as_matrix(X: Any, name: str = "X") -> np.ndarray:
     return X
 
 
+def check_2d(ndim: int, name: str) -> None:
+    """Refuse a feature matrix that is not 2-D, saying how to fix a 1-D one."""
+    if ndim == 1:
+        raise DataError(
+            f"{name} must be 2-D (n_rows, n_features); got a 1-D array. "
+            "Reshape a single feature with X.reshape(-1, 1)."
+        )
+    if ndim != 2:
+        raise DataError(f"{name} must be 2-D (n_rows, n_features); got {ndim}-D")
+
+
 def _is_sparse(X: Any) -> bool:
     mod = sys.modules.get("scipy.sparse")
     return mod is not None and mod.issparse(X)
@@ -154,8 +159,7 @@ def _is_sparse(X: Any) -> bool:
 def sparse_matrix(X: Any, name: str = "X"):
     """A scipy.sparse CSR or CSC matrix of float32/float64, kept as it is if it is
     one already (other formats are converted to CSR, integers to float64)."""
-    if X.ndim != 2:
-        raise DataError(f"{name} must be 2-D (n_rows, n_features); got {X.ndim}-D")
+    check_2d(X.ndim, name)
     if X.format not in ("csr", "csc"):
         X = X.tocsr()
     if X.dtype.kind in "biu" or (
@@ -334,13 +338,19 @@ def _counts_response(arr: np.ndarray, n: int):
         counts = arr.astype(np.float64)
     except (TypeError, ValueError):
         raise DataError("(successes, failures) counts must be numeric") from None
+    return counts_response(np, counts)
+
+
+def counts_response(xp, counts):
+    """``(successes, trials, None)`` from float64 (successes, failures) columns
+    in the namespace ``xp``, which must be non-negative integers."""
     for j, what in enumerate(("successes", "failures")):
         col = counts[:, j]
-        bad = ~np.isfinite(col) | (col < 0) | (col != np.round(col))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        bad = ~xp.isfinite(col) | (col < 0) | (col != xp.round(col))
+        row = first_bad_row(xp, bad)
+        if row is not None:
             raise DataError(
-                f"{what} must be non-negative integers; row {row} has {col[row]}"
+                f"{what} must be non-negative integers; row {row} has {float(col[row])}"
             )
     return counts[:, 0], counts[:, 0] + counts[:, 1], None
 
@@ -400,22 +410,42 @@ def make_design(
     check_finite_matrix(matrix, names)
     successes, trials, classes = (response or binary_response)(y, n)
     w = None if weights is None else as_vector(weights, n, "weights")
-    if w is not None and (w < 0).any():
-        row = int(np.flatnonzero(w < 0)[0])
-        raise DataError(f"weights must be non-negative; row {row} has {w[row]}")
-    if w is not None and not (w > 0).any():
-        raise DataError("weights are all zero: nothing to fit")
     off = None if offset is None else as_vector(offset, n, "offset")
+    return finish_design(
+        np, matrix, names, successes, trials, classes, w, off, fit_intercept
+    )
+
+
+def first_bad_row(xp, bad) -> int | None:
+    """The first row where the boolean vector ``bad`` is set, or None."""
+    if not bool(xp.any(bad)):
+        return None
+    return int(xp.nonzero(bad)[0][0])
+
+
+def finish_design(
+    xp, matrix, names, successes, trials, classes, w, off, fit_intercept
+) -> Design:
+    """The checks shared by in-memory and array-API designs, in the data's
+    namespace ``xp``: weights non-negative and not all zero, some trials;
+    then the binomial constant ``sum w log C(n, y)`` (on the host: n values)."""
+    if w is not None:
+        row = first_bad_row(xp, w < 0)
+        if row is not None:
+            raise DataError(
+                f"weights must be non-negative; row {row} has {float(w[row])}"
+            )
+        if not bool(xp.any(w > 0)):
+            raise DataError("weights are all zero: nothing to fit")
     constant = 0.0
     if trials is not None:
-        log_choose = (
-            gammaln(trials + 1)
-            - gammaln(successes + 1)
-            - gammaln(trials - successes + 1)
-        )
-        constant = float(np.sum(log_choose if w is None else w * log_choose))
-        if not (trials > 0).any():
+        s, t = to_numpy(successes), to_numpy(trials)
+        if not (t > 0).any():
             raise DataError("every row has zero trials: nothing to fit")
+        log_choose = gammaln(t + 1) - gammaln(s + 1) - gammaln(t - s + 1)
+        if w is not None:
+            log_choose = to_numpy(w) * log_choose
+        constant = float(np.sum(log_choose))
     return Design(
         matrix, successes, trials, w, off, names, fit_intercept, classes, constant
     )

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from scipy.special import gammaln
-
 from ._namespace import device_of, library_name, namespace_of, to_numpy
 from .backends import is_device_array
-from .design import Design, checked_names, label_vector
+from .design import (
+    Design,
+    check_2d,
+    checked_names,
+    counts_response,
+    finish_design,
+    first_bad_row,
+    label_vector,
+)
 from .exceptions import DataError
 
 # Elements summed at a time by the finiteness check (about 1 GiB of float64).
@@ -57,13 +62,7 @@ def check_same_place(**arrays: Any) -> Any:
 
 def array_api_matrix(xp, X: Any, name: str = "X") -> Any:
     """``X`` as a 2-D float32/float64 array of its namespace (no copy if it is)."""
-    if X.ndim == 1:
-        raise DataError(
-            f"{name} must be 2-D (n_rows, n_features); got a 1-D array. "
-            "Reshape a single feature with X.reshape(-1, 1)."
-        )
-    if X.ndim != 2:
-        raise DataError(f"{name} must be 2-D (n_rows, n_features); got {X.ndim}-D")
+    check_2d(X.ndim, name)
     if X.dtype in (xp.float32, xp.float64):
         return X
     if xp.isdtype(X.dtype, ("bool", "integral", "real floating")):
@@ -99,12 +98,6 @@ def check_finite_array_api(xp, X: Any, names, what: str = "X") -> None:
         )
 
 
-def _first_bad_row(xp, bad) -> int | None:
-    if not bool(xp.any(bad)):
-        return None
-    return int(xp.nonzero(bad)[0][0])
-
-
 def array_api_vector(xp, v: Any, n: int, what: str) -> Any:
     """A 1-D float64 array of ``n`` finite values in the namespace ``xp``."""
     if v.ndim == 2 and v.shape[1] == 1:
@@ -116,7 +109,7 @@ def array_api_vector(xp, v: Any, n: int, what: str) -> Any:
     if not xp.isdtype(v.dtype, ("bool", "integral", "real floating")):
         raise DataError(f"{what} must be numeric; got {v.dtype}")
     v = xp.astype(v, xp.float64)
-    row = _first_bad_row(xp, ~xp.isfinite(v))
+    row = first_bad_row(xp, ~xp.isfinite(v))
     if row is not None:
         raise DataError(f"{what} has a non-finite value ({float(v[row])}) at row {row}")
     return v
@@ -129,7 +122,7 @@ def array_api_response(xp, y: Any, n: int):
         return _counts_response(xp, y, n)
     y = labels
     if xp.isdtype(y.dtype, "real floating"):
-        row = _first_bad_row(xp, ~xp.isfinite(y))
+        row = first_bad_row(xp, ~xp.isfinite(y))
         if row is not None:
             raise DataError(f"y has a non-finite value ({float(y[row])}) at row {row}")
     classes = xp.unique_values(y)
@@ -150,16 +143,7 @@ def _counts_response(xp, y: Any, n: int):
         raise DataError(f"y has {y.shape[0]} rows but X has {n}")
     if not xp.isdtype(y.dtype, ("integral", "real floating")):
         raise DataError("(successes, failures) counts must be numeric")
-    counts = xp.astype(y, xp.float64)
-    for j, what in enumerate(("successes", "failures")):
-        col = counts[:, j]
-        bad = ~xp.isfinite(col) | (col < 0) | (col != xp.round(col))
-        row = _first_bad_row(xp, bad)
-        if row is not None:
-            raise DataError(
-                f"{what} must be non-negative integers; row {row} has {float(col[row])}"
-            )
-    return counts[:, 0], counts[:, 0] + counts[:, 1], None
+    return counts_response(xp, xp.astype(y, xp.float64))
 
 
 def make_array_api_design(
@@ -180,30 +164,10 @@ def make_array_api_design(
     check_finite_array_api(xp, matrix, names)
     successes, trials, classes = array_api_response(xp, y, n)
     w = None if weights is None else array_api_vector(xp, weights, n, "weights")
-    if w is not None:
-        row = _first_bad_row(xp, w < 0)
-        if row is not None:
-            raise DataError(
-                f"weights must be non-negative; row {row} has {float(w[row])}"
-            )
-        if not bool(xp.any(w > 0)):
-            raise DataError("weights are all zero: nothing to fit")
     off = None if offset is None else array_api_vector(xp, offset, n, "offset")
-    constant = 0.0 if trials is None else _log_choose_sum(successes, trials, w)
-    return Design(
-        matrix, successes, trials, w, off, names, fit_intercept, classes, constant
+    return finish_design(
+        xp, matrix, names, successes, trials, classes, w, off, fit_intercept
     )
-
-
-def _log_choose_sum(successes, trials, weights) -> float:
-    """``sum w log C(n, y)``, on the host (grouped counts only; n values)."""
-    s, t = to_numpy(successes), to_numpy(trials)
-    if not (t > 0).any():
-        raise DataError("every row has zero trials: nothing to fit")
-    log_choose = gammaln(t + 1) - gammaln(s + 1) - gammaln(t - s + 1)
-    if weights is not None:
-        log_choose = to_numpy(weights) * log_choose
-    return float(np.sum(log_choose))
 
 
 def array_api_new_rows(X_new: Any, offset: Any, names: tuple[str, ...]):
