@@ -163,7 +163,8 @@ class Summary:
     def as_html(self) -> str:
         esc = html.escape
         head = "".join(
-            f"<tr><th>{esc(a)}</th><td>{esc(b)}</td><th>{esc(c)}</th><td>{esc(d)}</td></tr>"
+            f"<tr><th>{esc(a)}</th><td>{esc(b)}</td>"
+            f"<th>{esc(c)}</th><td>{esc(d)}</td></tr>"
             for (a, b), (c, d) in self._header_rows()
         )
         cols = "".join(f"<th>{esc(c)}</th>" for c in self._columns())
