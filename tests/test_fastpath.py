@@ -199,6 +199,42 @@ def test_subsample_information_replaces_the_first_full_pass(monkeypatch):
     assert warm.loglik == pytest.approx(cold.loglik, rel=1e-12)
 
 
+def test_subsample_fit_is_skipped_where_the_start_is_closer(monkeypatch):
+    # Many coefficients and no signal: the subsample's estimate would sit
+    # further from the full-data one (sampling error, a decrement of about
+    # k (1 / share - 1)) than the start does. The warm start then keeps the
+    # start, with the subsample's information for the first step, and the
+    # fit is the plain path's in no more full passes.
+    X, _ = _one_hot_data(n=200_000, groups=10, levels=19, dense=5, seed=4)
+    y = (np.random.default_rng(5).random(X.shape[0]) < 0.4).astype(float)
+    backend = SparseBackend(make_design(X, y))
+    beta0 = np.zeros(X.shape[1] + 1)
+    beta0[0] = np.log(y.mean() / (1 - y.mean()))
+    warm = warmstart.subsample_start(backend, True, beta0)
+    np.testing.assert_array_equal(warm.beta, beta0)
+    assert warm.info.shape == (beta0.size, beta0.size)
+    passes = []
+    original = NumpyBackend.map_sum
+
+    def counting(self, kernel, *args):
+        passes.append(self.n_rows)
+        return original(self, kernel, *args)
+
+    monkeypatch.setattr(NumpyBackend, "map_sum", counting)
+    res = nl.logit(X, y)
+    warm_passes = passes.count(X.shape[0])
+    passes.clear()
+    ref = nl.logit(X, y, subsample_start=False)
+    assert res.converged and warm_passes <= passes.count(X.shape[0])
+    _same_estimates(res.coef, ref.coef)
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-8)
+    # a strong signal: the subsample fit runs and moves the start
+    X, y, _ = make_logit_data(n=250_000, p=5, seed=8)
+    backend = NumpyBackend(make_design(X, y))
+    warm = warmstart.subsample_start(backend, True, np.zeros(6))
+    assert np.max(np.abs(warm.beta)) > 0.1
+
+
 @pytest.mark.parametrize("n, m", [(1_000_003, 50_000), (10, 10), (97, 7)])
 def test_stratified_rows_are_one_distinct_row_per_stratum(n, m):
     rows = warmstart.stratified_rows(n, m, seed=3)

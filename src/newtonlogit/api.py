@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from scipy import linalg
 from scipy.special import logit as _logit
 
 from . import warmstart
@@ -26,7 +25,7 @@ from .exceptions import (
 from .firth import FIRTH_PENALTIES, finish_firth
 from .fitstats import fit_statistics
 from .inputs import resolve_inputs
-from .newton import NewtonResult, newton
+from .newton import NewtonResult, cho_inverse, newton
 from .objective import Firth, LogLikelihood, Restricted, Ridge, aliased_columns
 from .refit import Refitter
 from .results import LogitResults
@@ -298,7 +297,7 @@ def _results(
 ) -> LogitResults:
     names = [n for n, f in zip(design.coef_names, free) if f]
     if fit.cho:
-        cov = linalg.cho_solve(fit.cho, np.eye(len(names)))
+        cov = cho_inverse(fit.cho)
     else:
         cov = np.full((len(names), len(names)), np.nan)
     n_obs = design.n_rows

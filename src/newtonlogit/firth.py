@@ -27,11 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import linalg
 from scipy.stats import chi2
 
 from . import _kernels
-from .newton import Evaluation, newton
+from .newton import Evaluation, cho_inverse, cholesky, newton
 from .objective import LogLikelihood, Restricted
 
 FIRTH_PENALTIES = ("firth", "flic", "flac")
@@ -44,9 +43,7 @@ def finish_firth(res, likelihood: LogLikelihood, penalty: str):
     at_estimate = likelihood(beta, True)
     # The solver used the penalized likelihood's Hessian; the standard errors
     # are brglm2's, from the Fisher information at the estimate.
-    cov = linalg.cho_solve(
-        linalg.cho_factor(at_estimate.info[np.ix_(free, free)]), np.eye(free.sum())
-    )
+    cov = cho_inverse(cholesky(at_estimate.info[np.ix_(free, free)]))
     res = replace(
         res,
         loglik=at_estimate.value,
@@ -174,7 +171,7 @@ def _flac(res, likelihood: LogLikelihood, beta: np.ndarray):
     restricted = Restricted(objective, theta_free, np.zeros(beta.size + 1))
     fit = newton(restricted, np.append(beta[free], 0.0), tol=res.refit.tol)
     k = int(free.sum())
-    cov = linalg.cho_solve(fit.cho, np.eye(k + 1))[:k, :k]
+    cov = cho_inverse(fit.cho)[:k, :k]
     theta = restricted.expand(fit.beta)
     return replace(
         res,

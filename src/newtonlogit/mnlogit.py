@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
 
 from . import _mnkernels
 from .api import warn_if_not_converged
@@ -40,7 +39,7 @@ from .exceptions import (
 from .inputs import resolve_inputs
 from .mnresults import MNLogitResults
 from .mnseparation import MultinomialSeparationMonitor
-from .newton import Evaluation, NewtonResult, newton
+from .newton import Evaluation, NewtonResult, cho_inverse, newton
 from .objective import Restricted, Ridge, aliased_columns
 from .refit import Refitter
 
@@ -325,8 +324,7 @@ def _results(
     names = [n for n, f in zip(design.coef_names, kept) if f]
     n_free = len(fit.beta)
     if fit.cho:
-        cov = linalg.cho_solve(fit.cho, np.eye(n_free))
-        cov = (cov + cov.T) / 2  # exactly symmetric
+        cov = cho_inverse(fit.cho)
     else:
         cov = np.full((n_free, n_free), np.nan)
     coef = fit.beta.reshape(n_classes - 1, len(names))
