@@ -14,6 +14,10 @@ Gram): on 1,000,000 x 100 the fit then evaluates the information three times
 instead of four, and converges in the same number of steps to the same
 estimate (convergence is only ever declared at an exactly evaluated iterate).
 
+Where the start is already closer to the full-data estimate than the
+subsample's estimate would be (:func:`start_is_closer`), the subsample is only
+evaluated at the start, for its information.
+
 The subsample is gathered once (``m x p``, at most ``1 / SUBSAMPLE_FRACTION``
 of ``X``), fitted, and released before the full-data passes start. Anything
 that goes wrong on the subsample (too few events or non-events, a singular
@@ -81,7 +85,9 @@ class WarmStart:
 def subsample_start(
     backend, fit_intercept: bool, beta0: np.ndarray, *, seed: int = 0
 ) -> WarmStart | None:
-    """The fit of a random subsample of rows, or ``None`` where none helps.
+    """The fit of a random subsample of rows (or the start, with the
+    subsample's information there, where the start is closer), or ``None``
+    where neither helps.
 
     ``backend`` must offer ``subsample(rows)`` (a backend over those rows);
     backends without it get ``None``.
