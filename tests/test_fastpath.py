@@ -11,7 +11,12 @@ import newtonlogit as nl
 from newtonlogit import _kernels, warmstart
 from newtonlogit._kernels import Block
 from newtonlogit.backends.numpy import NumpyBackend, buffer_gram, gram_into
-from newtonlogit.backends.sparse import SparseBackend, sparse_gram
+from newtonlogit.backends.sparse import (
+    SparseBackend,
+    column_groups,
+    grouped_gram,
+    sparse_gram,
+)
 from newtonlogit.design import make_design
 from newtonlogit.exceptions import DataError
 
@@ -278,3 +283,57 @@ def test_sparse_robust_covariance_equals_dense(cov_type):
     for matrix in (sp.csr_matrix(X), sp.csc_array(X)):
         sparse = nl.logit(matrix, y, cov_type=cov_type)
         np.testing.assert_allclose(sparse.std_errors, dense.std_errors, rtol=1e-10)
+
+
+def test_one_hot_columns_are_grouped_and_the_grouped_gram_is_exact():
+    # 4 categoricals of 11 levels (one dropped) and 3 numeric columns: 7 groups
+    X, _ = _one_hot_data(n=3000, groups=4, levels=12, dense=3, seed=6)
+    groups = column_groups(X)
+    np.testing.assert_array_equal(groups.sizes, [11, 11, 11, 11, 1, 1, 1])
+    X = X.tolil()
+    X[5, :] = 0.0  # an empty row
+    X = X.tocsr()
+    X.data[X.indices == 3] = 0.0  # explicit zeros stay harmless
+    s = np.random.default_rng(1).uniform(0.1, 0.9, X.shape[0])
+    for fit_intercept in (True, False):
+        expected = _kernels.generic_gram(np, X.toarray(), s, fit_intercept)
+        got = grouped_gram(X, s, fit_intercept, groups)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    # a row with two levels of one categorical breaks the grouping: the block
+    # goes to SciPy's product, and the answer is still exact
+    X = X.tolil()
+    X[7, 0] = X[7, 1] = 1.0
+    X = X.tocsr()
+    assert grouped_gram(X, s, True, groups) is None
+    X.column_groups = groups
+    np.testing.assert_allclose(
+        sparse_gram(np, X, s, True),
+        _kernels.generic_gram(np, X.toarray(), s, True),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+
+
+def test_sparse_backend_groups_only_where_it_saves_work():
+    X, y = _one_hot_data(n=5000, groups=4, levels=12, dense=3, seed=6)
+    backend = SparseBackend(make_design(X, y))
+    assert backend.groups is not None and backend.groups.sizes.size == 7
+    assert all(b.X.column_groups is backend.groups for b in backend.blocks())
+    # unstructured sparse data: a group per column, SciPy's product is cheaper
+    R = sp.random(5000, 40, density=0.2, format="csr", random_state=2)
+    assert SparseBackend(make_design(R, y)).groups is None
+    # not canonical (duplicates): never grouped
+    D = sp.csr_matrix(
+        (np.ones(4), np.array([0, 0, 1, 2]), np.array([0, 2, 3, 4])), shape=(3, 3)
+    )
+    assert not D.has_canonical_format
+    assert SparseBackend(make_design(D, np.array([0.0, 1.0, 1.0]))).groups is None
+    # grouped and ungrouped passes agree
+    beta = np.random.default_rng(0).normal(scale=0.2, size=X.shape[1] + 1)
+    plain = SparseBackend(make_design(X, y))
+    plain.groups = None
+    for a, b in zip(
+        backend.map_sum(_kernels.newton_sums, beta, True),
+        plain.map_sum(_kernels.newton_sums, beta, True),
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-9)

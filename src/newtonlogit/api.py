@@ -160,21 +160,22 @@ def logit(
     backend = backend_for(design.X)(design)
     likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)
     beta0 = _start(design, start)
-    first = None
+    first = aliased = None
     if subsample_start and start is None and penalty is None and max_iter > 0:
         warm = warmstart.subsample_start(backend, fit_intercept, beta0)
-        if warm is not None and not aliased_columns(warm.info).size:
+        if warm is not None and not (aliased := aliased_columns(warm.info)).size:
             # the first step's information comes from the subsample (see
             # warmstart); converged iterates are always evaluated in full
             beta0 = warm.beta
             first = replace(likelihood(beta0, "score"), info=warm.info)
     if first is None:
-        first = likelihood(beta0, True)
+        first, aliased = likelihood(beta0, True), None
 
     names = design.coef_names
     free = np.ones(len(names), dtype=bool)
     if penalty != "l2":
-        aliased = aliased_columns(first.info)
+        if aliased is None:  # (the warm start's information was checked above)
+            aliased = aliased_columns(first.info)
         if aliased.size:
             _refuse_or_warn(design, aliased, drop_collinear)
             free[aliased] = False
