@@ -184,7 +184,13 @@ def grouped_gram(X, s: np.ndarray, fit_intercept: bool, groups: ColumnGroups):
         if fit_intercept:
             vx = np.bincount(code_a, weights=va, minlength=size_a + 1)[:size_a]
             info[0, cols[a]] = info[cols[a], 0] = vx
-        for b in range(a, sizes.size):
+        # within a group only the diagonal: one nonzero per row
+        info[cols[a], cols[a]] = 0.0
+        diagonal = np.arange(cols[a].start, cols[a].stop)
+        info[diagonal, diagonal] = np.bincount(
+            code_a, weights=va * values[a], minlength=size_a + 1
+        )[:size_a]
+        for b in range(a + 1, sizes.size):
             size_b = sizes[b]
             pairs = np.bincount(
                 code_a * (size_b + 1) + codes[b],
