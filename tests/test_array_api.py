@@ -293,10 +293,33 @@ def test_inference_on_device_matches_numpy(lib, cov_type):
     assert "Log-likelihood" in str(res.summary())
 
 
-def test_cluster_covariance_on_device_is_refused_clearly(lib):
-    X, y, _ = make_logit_data(n=60, p=2, seed=16)
-    with pytest.raises(ValueError, match="cov_type='cluster' is not available"):
-        nl.logit(lib(X), lib(y), cov_type="cluster", groups=np.arange(60) % 6)
+def test_cluster_covariance_on_device_matches_numpy(lib):
+    """Cluster labels may be host labels of any type or codes on the device."""
+    X, y, _ = make_logit_data(n=300, p=3, seed=16)
+    labels = (np.arange(300) * 7) % 23  # 23 clusters, rows interleaved
+    ref = nl.logit(X, y, cov_type="cluster", groups=labels)
+    for groups in (labels, lib(labels), [f"g{g}" for g in labels]):
+        res = nl.logit(lib(X), lib(y), cov_type="cluster", groups=groups)
+        np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-10)
+    assert "23 clusters" in str(res.summary())
+
+
+def test_cluster_scores_on_device_span_blocks(lib):
+    """Per-cluster sums with clusters cut across blocks and missing from some."""
+    host = _host_block(True, False, True, n=300)
+    codes = np.repeat(np.arange(12), 25)[::-1].copy()  # blocks see few codes
+    host = host._replace(groups=codes)
+    device = Block(*(None if a is None else lib(a) for a in host))
+    beta = np.linspace(-0.4, 0.6, host.X.shape[1] + 1)
+    (got,) = ArrayAPIBackend(_Design(device), block_rows=40).map_sum(
+        _kernels.cluster_scores, beta, True, 13
+    )
+    eta = beta[0] + host.X @ beta[1:] + host.offset
+    resid = host.weights * (host.y - 1 / (1 + np.exp(-eta)))
+    scores = np.column_stack([resid, resid[:, None] * host.X])
+    want = np.array([scores[codes == g].sum(axis=0) for g in range(13)])
+    assert got.shape == (13, 5) and not got[12].any()  # code 12 has no rows
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
 
 
 # -- bad input ---------------------------------------------------------------------
@@ -407,11 +430,20 @@ def test_estimator_follows_sklearn_array_api_conventions():
         y = np.where(X[:, 0] + rng.normal(size=200) > 0, "yes", "no")
         yd = xp.asarray((y == "yes").astype(np.int64) + 4, device=xp.Device("device1"))
         Xd = xp.asarray(X, device=xp.Device("device1"))
+        labels = np.arange(200) % 7
         with sklearn.config_context(array_api_dispatch=True):
             clf = nl.LogisticRegression().fit(Xd, yd)
             pred = clf.predict(Xd)
             proba = clf.predict_proba(Xd)
+            clustered = nl.LogisticRegression(cov_type="cluster")
+            clustered.fit(Xd, yd, groups=labels)
         ref = nl.LogisticRegression().fit(X, y)
+        ref_clustered = nl.LogisticRegression(cov_type="cluster")
+        ref_clustered.fit(X, y, groups=labels)
+        np.testing.assert_allclose(
+            clustered.results_.std_errors, ref_clustered.results_.std_errors,
+            rtol=1e-10,
+        )
         cpu = xp.Device("CPU_DEVICE")
         coef = np.asarray(clf.coef_.to_device(cpu))
         np.testing.assert_allclose(coef, ref.coef_, rtol=1e-9)

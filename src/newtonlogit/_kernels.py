@@ -347,26 +347,39 @@ def cluster_scores(xp, block: Block, beta, fit_intercept: bool, n_groups: int):
     """Per-cluster score sums ``s_g = sum_{i in g} w_i r_i x_i``, shape (G, k).
 
     ``block.groups`` holds the integer cluster code of every row. Blocks add
-    up, so clusters may span blocks. Uses ``xp.bincount`` (NumPy, CuPy).
+    up, so clusters may span blocks.
     """
     X = _float64(xp, block.X)
-    eta = linear_predictor(xp, block, beta, fit_intercept)
+    eta = linear_predictor(xp, block, beta, fit_intercept, X)
     p = expit(xp, eta)
     mean = p if block.trials is None else block.trials * p
     resid = _weighted(block.y - mean, block.weights)
-    codes = block.groups
-    if codes is None:
+    if block.groups is None:
         raise ValueError("cluster_scores needs the blocks' cluster codes (groups)")
-    p_cols = X.shape[1]
-    flat = xp.reshape(codes[:, None] * p_cols + xp.arange(p_cols)[None, :], (-1,))
-    sx = xp.bincount(
-        flat, weights=xp.reshape(resid[:, None] * X, (-1,)), minlength=n_groups * p_cols
+    scores = resid[:, None] * X
+    if fit_intercept:
+        scores = xp.concat([resid[:, None], scores], axis=1)
+    return (segment_sums(xp, block.groups, scores, n_groups),)
+
+
+def segment_sums(xp, codes, values, n_groups: int):
+    """Sums of the rows of ``values`` (m, k) per code ``0..n_groups-1``: (G, k).
+
+    The standard has no ``bincount``: rows are sorted by code, summed
+    cumulatively, and each code's sum is the difference of the cumulative sums
+    at its ends (``searchsorted``). Codes absent from the block sum to 0. The
+    differences lose about ``eps`` times the largest partial sum, which for
+    scores at an estimate is a random walk: round-off, not cancellation.
+    """
+    order = xp.argsort(codes)
+    sorted_codes = xp.take(codes, order)
+    cumulative = xp.cumulative_sum(
+        xp.take(values, order, axis=0), axis=0, include_initial=True
     )
-    sx = xp.reshape(sx, (n_groups, p_cols))
-    if not fit_intercept:
-        return (sx,)
-    s0 = xp.bincount(codes, weights=resid, minlength=n_groups)
-    return (xp.concat([s0[:, None], sx], axis=1),)
+    every = xp.arange(n_groups, dtype=codes.dtype, device=_device(codes))
+    starts = xp.searchsorted(sorted_codes, every, side="left")
+    ends = xp.searchsorted(sorted_codes, every, side="right")
+    return xp.take(cumulative, ends, axis=0) - xp.take(cumulative, starts, axis=0)
 
 
 def margin_sums(xp, block: Block, beta, fit_intercept: bool):

@@ -13,7 +13,7 @@ from scipy.special import logit as _logit
 from . import warmstart
 from ._namespace import namespace_of
 from ._threads import with_one_blas_thread
-from .backends import backend_for, is_device_array
+from .backends import backend_for
 from .covariance import check_cov_type, group_codes
 from .design import Design, make_design
 from .exceptions import (
@@ -149,12 +149,6 @@ def logit(
     fit_intercept = design.fit_intercept
     n_groups = 0
     if inputs.groups is not None:
-        if is_device_array(design.X):
-            raise ValueError(
-                "cov_type='cluster' is not available for CuPy (array-API) data yet: "
-                "its per-cluster sums need bincount, which the array API lacks; "
-                "use cov_type='HC0'..'HC3' or NumPy data"
-            )
         codes, n_groups = group_codes(inputs.groups, design.n_rows)
         design = replace(design, groups=codes)
     backend = backend_for(design.X)(design)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _kernels
+from ._namespace import to_numpy
 from .exceptions import DataError
 
 
@@ -150,7 +151,7 @@ def check_cov_type(cov_type: str, groups: Any) -> None:
 def group_codes(groups: Any, n_rows: int) -> tuple[np.ndarray, int]:
     """Integer codes ``0..G-1`` for cluster labels of any type, and ``G``."""
     labels = groups.to_numpy() if isinstance(groups, pd.Series | pd.Index) else groups
-    labels = np.asarray(labels)
+    labels = to_numpy(labels)  # (device labels: one transfer)
     if labels.ndim != 1:
         raise DataError(f"groups must be 1-D (one label per row); got {labels.shape}")
     if labels.shape[0] != n_rows:

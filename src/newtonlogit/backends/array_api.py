@@ -29,6 +29,11 @@ class ArrayAPIBackend:
         self.design = design
         self.xp = namespace_of(design.X)
         self.n_rows = design.X.shape[0]
+        # cluster codes are made on the host (from labels of any type)
+        groups = getattr(design, "groups", None)
+        self.groups = None if groups is None else self.xp.asarray(
+            groups, device=device_of(design.X)
+        )
         p = max(design.X.shape[1], 1)
         self.block_rows = block_rows or max(256, self.usable_block_bytes() // (8 * p))
 
@@ -47,7 +52,7 @@ class ArrayAPIBackend:
                 None if d.trials is None else d.trials[rows],
                 None if d.weights is None else d.weights[rows],
                 None if d.offset is None else d.offset[rows],
-                None if d.groups is None else d.groups[rows],
+                None if self.groups is None else self.groups[rows],
             )
 
     def subsample(self, rows: np.ndarray):
@@ -69,7 +74,7 @@ class ArrayAPIBackend:
             trials=take(d.trials),
             weights=take(d.weights),
             offset=take(d.offset),
-            groups=take(d.groups),
+            groups=take(self.groups),
         )
         return type(self)(sub, block_rows=self.block_rows)
 
