@@ -31,8 +31,10 @@ class ArrayAPIBackend:
         self.n_rows = design.X.shape[0]
         # cluster codes are made on the host (from labels of any type)
         groups = getattr(design, "groups", None)
-        self.groups = None if groups is None else self.xp.asarray(
-            groups, device=device_of(design.X)
+        self.groups = (
+            None
+            if groups is None
+            else self.xp.asarray(groups, device=device_of(design.X))
         )
         p = max(design.X.shape[1], 1)
         self.block_rows = block_rows or max(256, self.usable_block_bytes() // (8 * p))
