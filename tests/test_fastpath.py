@@ -52,27 +52,28 @@ def _one_hot_data(n=20_000, groups=4, levels=12, dense=3, seed=0):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
     X, _, _ = make_logit_data(n=300, p=7, seed=2, dtype=dtype)
-    s = np.random.default_rng(0).uniform(0.1, 0.5, 300)
-    expected = _kernels.generic_gram(np, X.astype(np.float64), s, fit_intercept)
-    rtol = 1e-12
-    np.testing.assert_allclose(
-        buffer_gram(np, X, s, fit_intercept), expected, rtol=rtol
-    )
-    np.testing.assert_allclose(
-        sparse_gram(np, sp.csr_matrix(X), s, fit_intercept), expected, rtol=rtol
-    )
-    # the CuPy hook's own steps (a fresh buffer per block), run with NumPy
-    Z = np.empty((300, 7 + fit_intercept))
-    np.testing.assert_allclose(
-        gram_into(np, Z, X, s, fit_intercept), expected, rtol=rtol
-    )
-    # a Fortran-ordered block and a CSC block give the same
-    np.testing.assert_allclose(
-        buffer_gram(np, np.asfortranarray(X), s, fit_intercept), expected, rtol=rtol
-    )
-    np.testing.assert_allclose(
-        sparse_gram(np, sp.csc_matrix(X), s, fit_intercept), expected, rtol=rtol
-    )
+    rng = np.random.default_rng(0)
+    s = rng.uniform(0.1, 0.5, 300)
+    extra = tuple(rng.normal(size=(3, 300)))
+    X64 = X.astype(np.float64)
+    Z = (np.column_stack([np.ones(300), X64]) if fit_intercept else X64) * s[:, None]
+    k = 7 + fit_intercept
+    for columns in ((), extra[:1], extra):
+        want = (Z.T @ Z, Z.T @ np.column_stack([np.zeros(300), *columns])[:, 1:])
+        buffer = np.empty((300, k + len(columns)))
+        for got in (
+            _kernels.generic_gram(np, X64, s, fit_intercept, columns),
+            buffer_gram(np, X, s, fit_intercept, columns),
+            sparse_gram(np, sp.csr_matrix(X), s, fit_intercept, columns),
+            # the CuPy hook's own steps (a fresh buffer per block), with NumPy
+            gram_into(np, buffer, X, s, fit_intercept, columns),
+            # a Fortran-ordered block and a CSC block give the same
+            buffer_gram(np, np.asfortranarray(X), s, fit_intercept, columns),
+            sparse_gram(np, sp.csc_matrix(X), s, fit_intercept, columns),
+        ):
+            assert [a.shape for a in got] == [(k, k), (k, len(columns))]
+            for a, b in zip(got, want):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 def test_block_ops_dispatch_on_the_array_type():
@@ -296,7 +297,7 @@ def test_one_hot_columns_are_grouped_and_the_grouped_gram_is_exact():
     X.data[X.indices == 3] = 0.0  # explicit zeros stay harmless
     s = np.random.default_rng(1).uniform(0.1, 0.9, X.shape[0])
     for fit_intercept in (True, False):
-        expected = _kernels.generic_gram(np, X.toarray(), s, fit_intercept)
+        expected, _ = _kernels.generic_gram(np, X.toarray(), s, fit_intercept)
         got = grouped_gram(X, s, fit_intercept, groups)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     # a row with two levels of one categorical breaks the grouping: the block
@@ -307,8 +308,8 @@ def test_one_hot_columns_are_grouped_and_the_grouped_gram_is_exact():
     assert grouped_gram(X, s, True, groups) is None
     X.column_groups = groups
     np.testing.assert_allclose(
-        sparse_gram(np, X, s, True),
-        _kernels.generic_gram(np, X.toarray(), s, True),
+        sparse_gram(np, X, s, True)[0],
+        _kernels.generic_gram(np, X.toarray(), s, True)[0],
         rtol=1e-12,
         atol=1e-12,
     )

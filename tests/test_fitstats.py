@@ -69,18 +69,22 @@ def test_saturated_loglik_is_the_best_possible():
 
 
 def test_margin_sums_direct():
+    """The margin kernel's sums, and the same sums as a Newton pass's by-product."""
     block = _block(3)
     beta = np.array([0.2, -0.5, 0.1, 1.0])
-    total, cf, gx, cx, off = _kernels.margin_sums(np, block, beta, True)
+    cf, parts = _kernels.margin_sums(np, block, beta, True)
+    *_, weight_sum, _, newton_parts = _kernels.newton_sums(np, block, beta, True)
     Xt = np.column_stack([np.ones(80), block.X])
     eta = Xt @ beta + block.offset
     p = 1 / (1 + np.exp(-eta))
     w = block.weights
-    assert total == pytest.approx(w.sum())
     assert cf == pytest.approx(np.sum(w * p * (1 - p)))
-    np.testing.assert_allclose(gx, (w * p * (1 - p) * (1 - 2 * p)) @ Xt)
-    np.testing.assert_allclose(cx, w @ Xt)
-    assert off == pytest.approx(np.sum(w * block.offset))
+    assert weight_sum == pytest.approx(cf, rel=1e-14)
+    for total, off, gx, cx in (np.split(a, [1, 2, 6]) for a in (parts, newton_parts)):
+        assert total == pytest.approx(w.sum())
+        np.testing.assert_allclose(gx, (w * p * (1 - p) * (1 - 2 * p)) @ Xt)
+        np.testing.assert_allclose(cx, w @ Xt)
+        assert off == pytest.approx(np.sum(w * block.offset))
 
 
 def test_float32_data_gives_the_same_statistics(spector):
@@ -109,3 +113,33 @@ def test_aliased_columns_are_left_out_everywhere(spector):
     frame = res.predict(X, interval=True)
     np.testing.assert_allclose(frame, plain.predict(spector.X, interval=True), 1e-9)
     assert res.df_model == 3 and res.aic == pytest.approx(plain.aic)
+
+
+def test_fit_takes_the_margin_sums_from_its_last_pass(monkeypatch):
+    """No separate pass for marginal effects where the fit's last Newton pass
+    was at the estimate; FLIC moves the estimate afterwards and takes one."""
+    from newtonlogit import fitstats
+    from newtonlogit.backends.numpy import NumpyBackend
+    from newtonlogit.design import make_design
+
+    X, y, _ = make_logit_data(n=3000, p=4, seed=21)
+    w = np.random.default_rng(22).uniform(0.5, 2.0, 3000)
+    passes = []
+    original = NumpyBackend.map_sum
+
+    def counting(self, kernel, *args):
+        passes.append(kernel.__name__)
+        return original(self, kernel, *args)
+
+    monkeypatch.setattr(NumpyBackend, "map_sum", counting)
+    res = nl.logit(X, y, weights=w)
+    assert "margin_sums" not in passes
+    direct = fitstats.margin_sums(
+        NumpyBackend(make_design(X, y, weights=w)), np.asarray(res.coef), True
+    )
+    assert res.margins.f_mean == pytest.approx(direct.f_mean, rel=1e-12)
+    np.testing.assert_allclose(res.margins.grad_f, direct.grad_f, rtol=1e-11)
+    np.testing.assert_allclose(res.margins.x_mean, direct.x_mean, rtol=1e-12)
+    passes.clear()
+    nl.logit(X, y, penalty="flic")
+    assert passes.count("margin_sums") == 1

@@ -56,20 +56,27 @@ def test_score_and_info_match_finite_differences(fit_intercept, extra):
 
 
 def test_no_overflow_warnings_at_extreme_eta():
-    eta = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
-    block = Block(eta[:, None], np.array([0.0, 1.0, 1.0, 0.0, 1.0]))
+    # the last row is wrong beyond where p (1 - p) underflows to 0: its score
+    # still counts in full (the Gram's floor on sqrt(v), ROOT_WEIGHT_FLOOR)
+    eta = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0, -800.0])
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+    block = Block(eta[:, None], y)
     with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
         warnings.simplefilter("error")
         p = _kernels.expit(np, eta)
-        ll, score, info, wsum, _ = _kernels.newton_sums(
+        ll, score, info, wsum, _, parts = _kernels.newton_sums(
             np, block, np.array([1.0]), False
         )
         log1p = _kernels.log1pexp(np, eta)
-    assert np.all(np.isfinite([ll, *score, *info.ravel(), wsum]))
-    np.testing.assert_array_equal(p[[0, 4]], [0.0, 1.0])
+    assert np.all(np.isfinite([ll, *score, *info.ravel(), wsum, *parts]))
+    np.testing.assert_array_equal(p[[0, 4, 5]], [0.0, 1.0, 0.0])
     assert log1p[4] == 1000.0 and log1p[0] == 0.0
     # rows 0 and 4 fit perfectly; rows 1 and 3 cost 50 each, row 2 log 2
-    assert ll == pytest.approx(-100.0 - np.log(2), rel=1e-12)
+    assert ll == pytest.approx(-900.0 - np.log(2), rel=1e-12)
+    np.testing.assert_allclose(score, [(y - p) @ eta], rtol=1e-15)
+    v = p * (1 - p)
+    assert info[0, 0] == pytest.approx(v @ eta**2, rel=1e-15)
+    np.testing.assert_allclose(parts[3], eta.sum(), rtol=1e-15)  # sum c x
 
 
 def test_weights_without_cancellation():

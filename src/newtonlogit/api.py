@@ -225,6 +225,8 @@ def logit(
             tol=tol,
             max_iter=max_iter,
             start=float(_start(design, None)[0]),
+            # (FLIC and FLAC moved the estimate after the fit)
+            at_estimate=fit.evaluation if np.array_equal(res.coef, fit.beta) else None,
         ),
     )
     getattr(backend, "release", lambda: None)()  # drop data cached for the fit

@@ -141,7 +141,7 @@ class FlacLikelihood:
         beta = theta[:-1]
         J = self._jacobian
         base = self.likelihood(beta, True)
-        ll, score, info, weight_sum, _ = self.likelihood.backend.map_sum(
+        ll, score, info, weight_sum, *_ = self.likelihood.backend.map_sum(
             _kernels.flac_pseudo_sums,
             J @ theta,
             self.firth_beta,

@@ -86,10 +86,18 @@ def saturated_loglik(backend: Any, design: Any) -> float:
     return float(ll) + design.loglik_constant
 
 
-def margin_sums(backend: Any, beta: np.ndarray, fit_intercept: bool) -> MarginSums:
-    total, cf, gx, cx, off = backend.map_sum(_kernels.margin_sums, beta, fit_intercept)
-    total = float(total)
-    return MarginSums(float(cf) / total, gx / total, cx / total, float(off) / total)
+def margin_sums(
+    backend: Any, beta: np.ndarray, fit_intercept: bool, at_estimate: Any = None
+) -> MarginSums:
+    """The :class:`MarginSums` at ``beta``: from ``at_estimate``, the evaluation
+    of the likelihood there, when its pass made them; else one more pass."""
+    if at_estimate is not None and at_estimate.margin_parts is not None:
+        cf, parts = at_estimate.weight_sum, at_estimate.margin_parts
+    else:
+        cf, parts = backend.map_sum(_kernels.margin_sums, beta, fit_intercept)
+    k = beta.size
+    total, offset, gx, cx = parts[0], parts[1], parts[2 : 2 + k], parts[2 + k :]
+    return MarginSums(float(cf) / total, gx / total, cx / total, float(offset) / total)
 
 
 def fit_statistics(
@@ -102,8 +110,13 @@ def fit_statistics(
     tol: float,
     max_iter: int,
     start: float,
+    at_estimate: Any = None,
 ) -> dict:
-    """Extra fields of :class:`~newtonlogit.LogitResults` (see its docs)."""
+    """Extra fields of :class:`~newtonlogit.LogitResults` (see its docs).
+
+    ``at_estimate`` is the likelihood's evaluation at ``res.coef``, if the
+    caller has it: its pass's by-products then save one over the data.
+    """
     estimated = np.array([name not in res.aliased for name in design.coef_names])
     beta = np.zeros(len(estimated))
     beta[estimated] = res.coef
@@ -122,5 +135,5 @@ def fit_statistics(
         n_groups=n_groups,
         loglik_null=null_loglik(backend, design, start, tol, max_iter),
         loglik_saturated=saturated_loglik(backend, design),
-        margins=margin_sums(backend, beta, design.fit_intercept),
+        margins=margin_sums(backend, beta, design.fit_intercept, at_estimate),
     )

@@ -41,6 +41,9 @@ class Evaluation:
     # A positive definite stand-in for ``info`` where ``info`` is not (Firth's
     # exact Hessian away from the maximum: the Fisher information).
     fallback_info: np.ndarray | None = None
+    # The log-likelihood's sums for marginal effects at this point, where its
+    # pass made them (``_kernels.newton_sums``), over the full coefficients.
+    margin_parts: np.ndarray | None = None
 
 
 class SingularInformation(np.linalg.LinAlgError):

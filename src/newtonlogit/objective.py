@@ -42,7 +42,7 @@ class LogLikelihood:
             )
             value = float(ll) + self.constant
             return Evaluation(value, score, None, float(weight_sum), float(saturated))
-        ll, score, info, weight_sum, saturated = self.backend.map_sum(
+        ll, score, info, weight_sum, saturated, margin_parts = self.backend.map_sum(
             _kernels.newton_sums, beta, self.fit_intercept
         )
         return Evaluation(
@@ -51,6 +51,7 @@ class LogLikelihood:
             info,
             float(weight_sum),
             float(saturated),
+            margin_parts=margin_parts,
         )
 
 

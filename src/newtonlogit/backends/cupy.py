@@ -23,13 +23,13 @@ from .array_api import ArrayAPIBackend
 from .numpy import gram_into
 
 
-def cupy_gram(xp, X, s, fit_intercept: bool):
+def cupy_gram(xp, X, s, fit_intercept: bool, extra=()):
     """:func:`newtonlogit._kernels.generic_gram` as one ``gemm`` on the GPU."""
     import cupy
 
     m, p = X.shape
-    Z = cupy.empty((m, p + int(fit_intercept)), dtype=cupy.float64)
-    return gram_into(cupy, Z, X, s, fit_intercept)
+    Z = cupy.empty((m, p + int(fit_intercept) + len(extra)), dtype=cupy.float64)
+    return gram_into(cupy, Z, X, s, fit_intercept, extra)
 
 
 class CupyBackend(ArrayAPIBackend):

@@ -70,27 +70,33 @@ def _buffer(m: int, k: int, dtype) -> np.ndarray:
     return buf[: m * k].reshape(m, k)
 
 
-def gram_into(module, Z, X, s, fit_intercept: bool):
-    """``Z.T @ Z`` after writing ``Z = s * [1, X]`` into the float64 buffer ``Z``.
+def gram_into(module, Z, X, s, fit_intercept: bool, extra=()):
+    """``Z.T @ Z`` after writing ``Z = [s * [1, X], extra...]`` into the float64
+    buffer ``Z``, split as :func:`newtonlogit._kernels.generic_gram` returns it.
 
     :func:`newtonlogit._kernels.generic_gram` as one matrix product, the
-    intercept row included, for a library with ``multiply(..., out=)``
-    (``module``: NumPy, CuPy).
+    intercept row and the extra columns included, for a library with
+    ``multiply(..., out=)`` (``module``: NumPy, CuPy).
     """
+    first, stop = int(fit_intercept), int(fit_intercept) + X.shape[1]
     if fit_intercept:
         Z[:, 0] = s
-    module.multiply(X, s[:, None], out=Z[:, int(fit_intercept) :])
-    return Z.T @ Z
+    module.multiply(X, s[:, None], out=Z[:, first:stop])
+    for j, column in enumerate(extra):
+        Z[:, stop + j] = column
+    gram = Z.T @ Z
+    return gram[:stop, :stop], gram[:stop, stop:]
 
 
-def buffer_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
+def buffer_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool, extra=()):
     """:func:`gram_into` on a per-thread buffer: one BLAS ``syrk``.
 
     NumPy sees that both operands of ``Z.T @ Z`` are the same buffer, runs it
     as ``syrk`` and fills in the lower triangle.
     """
     m, p = X.shape
-    return gram_into(np, _buffer(m, p + fit_intercept, np.float64), X, s, fit_intercept)
+    Z = _buffer(m, p + fit_intercept + len(extra), np.float64)
+    return gram_into(np, Z, X, s, fit_intercept, extra)
 
 
 register_block_ops(np.ndarray, BlockOps(gram=buffer_gram))

@@ -85,19 +85,27 @@ def scaled_rows(X, s: np.ndarray, fit_intercept: bool) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=(m, p + 1))
 
 
-def sparse_gram(xp, X, s: np.ndarray, fit_intercept: bool) -> np.ndarray:
+def sparse_gram(xp, X, s: np.ndarray, fit_intercept: bool, extra=()) -> np.ndarray:
     """:func:`newtonlogit._kernels.generic_gram` for a scipy.sparse block.
 
     Grouped (:func:`grouped_gram`) where the block carries column groups and
-    fits them; otherwise SciPy's sparse product.
+    fits them; otherwise SciPy's sparse product. The products with the
+    ``extra`` columns are one sparse-dense product.
     """
     groups = getattr(X, "column_groups", None)
-    if groups is not None:
-        info = grouped_gram(X, s, fit_intercept, groups)
-        if info is not None:
-            return info
-    Z = scaled_rows(X, s, fit_intercept)
-    return (Z.T @ Z).toarray()
+    info = None if groups is None else grouped_gram(X, s, fit_intercept, groups)
+    if info is None:
+        Z = scaled_rows(X, s, fit_intercept)
+        info = (Z.T @ Z).toarray()
+    if not extra:
+        return info, np.zeros((info.shape[0], 0))
+    E = np.empty((s.size, len(extra)), order="F")  # (SciPy's product: 1.4x
+    for j, column in enumerate(extra):  # faster than with C order)
+        np.multiply(s, column, out=E[:, j])
+    cross = np.asarray(X.T @ E)
+    if fit_intercept:
+        cross = np.vstack([E.sum(axis=0), cross])
+    return info, cross
 
 
 @dataclass(frozen=True)
