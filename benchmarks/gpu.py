@@ -519,18 +519,25 @@ def pass_breakdown(dev, Xa, ya, beta, dtype) -> None:
     def v_of(B):
         return xp.ones((B.shape[0],), dtype=xp.float64, device=Xa.device) * 0.2
 
+    from newtonlogit._kernels import block_ops
+
+    def gram(B, extra=()):
+        v = v_of(B)
+        return block_ops(B).gram(xp, up(B), xp.sqrt(v), True, tuple(v for _ in extra))
+
     pieces = {
         "upcast block to float64": lambda: [up(B) for B in blocks],
         "eta = X @ b": lambda: [up(B) @ b for B in blocks],
-        "r @ X (score, one gemv)": lambda: [v_of(B) @ up(B) for B in blocks],
-        "[r, v]^T X (score + intercept row, one gemm)": lambda: [
-            xp.stack([v_of(B), v_of(B)]) @ up(B) for B in blocks
+        "r @ X (one gemv: the score before the bordered Gram)": lambda: [
+            v_of(B) @ up(B) for B in blocks
         ],
-        "[r, g, c]^T X (score + two more rows, one gemm)": lambda: [
-            xp.stack([v_of(B), v_of(B), v_of(B)]) @ up(B) for B in blocks
+        "Gram hook, Z = s [1, X] written and Z^T Z": lambda: [gram(B) for B in blocks],
+        "Gram hook bordered by 3 columns (score, margin sums), as in a pass": lambda: [
+            gram(B, range(3)) for B in blocks
         ],
-        "Z = sqrt(v) X": lambda: [up(B) * xp.sqrt(v_of(B))[:, None] for B in blocks],
-        "Z^T Z (gemm, float64)": lambda: [up(B).T @ up(B) for B in blocks],
+        "X^T X (gemm, float64: the floor's piece)": lambda: [
+            up(B).T @ up(B) for B in blocks
+        ],
     }
     if dtype == "float32":
         pieces["X^T X in float32 (sgemm)"] = lambda: [B.T @ B for B in blocks]

@@ -87,3 +87,19 @@ def make_logit_data(n=2000, p=5, seed=0, dtype=np.float64, order="C"):
     eta = beta[0] + X.astype(np.float64) @ beta[1:]
     y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
     return X, y, beta
+
+
+@pytest.fixture
+def passes(monkeypatch) -> list[tuple[int, str]]:
+    """``(rows, kernel name)`` of every pass of the NumPy and sparse backends."""
+    from newtonlogit.backends.numpy import NumpyBackend
+
+    seen: list[tuple[int, str]] = []
+    original = NumpyBackend.map_sum
+
+    def counting(self, kernel, *args):
+        seen.append((self.n_rows, kernel.__name__))
+        return original(self, kernel, *args)
+
+    monkeypatch.setattr(NumpyBackend, "map_sum", counting)
+    return seen

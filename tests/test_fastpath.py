@@ -182,19 +182,11 @@ def test_subsample_start_gives_the_same_fit_in_fewer_iterations():
     assert warm.n_iter < cold.n_iter
 
 
-def test_subsample_information_replaces_the_first_full_pass(monkeypatch):
+def test_subsample_information_replaces_the_first_full_pass(passes):
     # The warm start's scaled information serves the first full-data step:
     # one information pass fewer, and the estimate, standard errors and
     # log-likelihood of the plain path (the last iterate is evaluated in full).
     X, y, _ = make_logit_data(n=250_000, p=5, seed=8)
-    passes = []
-    original = NumpyBackend.map_sum
-
-    def counting(self, kernel, *args):
-        passes.append((self.n_rows, kernel.__name__))
-        return original(self, kernel, *args)
-
-    monkeypatch.setattr(NumpyBackend, "map_sum", counting)
     warm = nl.logit(X, y)
     full = [name for rows, name in passes if rows == 250_000]
     assert full.count("score_sums") == 1
@@ -205,7 +197,7 @@ def test_subsample_information_replaces_the_first_full_pass(monkeypatch):
     assert warm.loglik == pytest.approx(cold.loglik, rel=1e-12)
 
 
-def test_subsample_fit_is_skipped_where_the_start_is_closer(monkeypatch):
+def test_subsample_fit_is_skipped_where_the_start_is_closer(passes):
     # Many coefficients and no signal: the subsample's estimate would sit
     # further from the full-data one (sampling error, a decrement of about
     # k (1 / share - 1)) than the start does. The warm start then keeps the
@@ -219,19 +211,11 @@ def test_subsample_fit_is_skipped_where_the_start_is_closer(monkeypatch):
     warm = warmstart.subsample_start(backend, True, beta0)
     np.testing.assert_array_equal(warm.beta, beta0)
     assert warm.info.shape == (beta0.size, beta0.size)
-    passes = []
-    original = NumpyBackend.map_sum
-
-    def counting(self, kernel, *args):
-        passes.append(self.n_rows)
-        return original(self, kernel, *args)
-
-    monkeypatch.setattr(NumpyBackend, "map_sum", counting)
     res = nl.logit(X, y)
-    warm_passes = passes.count(X.shape[0])
+    warm_passes = [rows for rows, _ in passes].count(X.shape[0])
     passes.clear()
     ref = nl.logit(X, y, subsample_start=False)
-    assert res.converged and warm_passes <= passes.count(X.shape[0])
+    assert res.converged and warm_passes <= [r for r, _ in passes].count(X.shape[0])
     _same_estimates(res.coef, ref.coef)
     np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-8)
     # a strong signal: the subsample fit runs and moves the start
