@@ -68,23 +68,26 @@ def test_saturated_loglik_is_the_best_possible():
     assert binary[0] == 0
 
 
-def test_margin_sums_direct():
+@pytest.mark.parametrize("weighted", [True, False])
+def test_margin_sums_direct(weighted):
     """The margin kernel's sums, and the same sums as a Newton pass's by-product."""
     block = _block(3)
+    if not weighted:  # one trial a row, no offset
+        block = Block(block.X, block.y)
     beta = np.array([0.2, -0.5, 0.1, 1.0])
     cf, parts = _kernels.margin_sums(np, block, beta, True)
     *_, weight_sum, _, newton_parts = _kernels.newton_sums(np, block, beta, True)
     Xt = np.column_stack([np.ones(80), block.X])
-    eta = Xt @ beta + block.offset
-    p = 1 / (1 + np.exp(-eta))
-    w = block.weights
+    offset = np.zeros(80) if block.offset is None else block.offset
+    p = 1 / (1 + np.exp(-(Xt @ beta + offset)))
+    w = np.ones(80) if block.weights is None else block.weights
     assert cf == pytest.approx(np.sum(w * p * (1 - p)))
     assert weight_sum == pytest.approx(cf, rel=1e-14)
     for total, off, gx, cx in (np.split(a, [1, 2, 6]) for a in (parts, newton_parts)):
         assert total == pytest.approx(w.sum())
         np.testing.assert_allclose(gx, (w * p * (1 - p) * (1 - 2 * p)) @ Xt)
         np.testing.assert_allclose(cx, w @ Xt)
-        assert off == pytest.approx(np.sum(w * block.offset))
+        assert off == pytest.approx(np.sum(w * offset))
 
 
 def test_float32_data_gives_the_same_statistics(spector):

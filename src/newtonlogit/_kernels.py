@@ -251,11 +251,14 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     X = ops.as_float64(xp, block.X)  # cast once (float32 blocks) for all products
     ll, resid, v, p, saturated = _first_order(xp, block, X, beta, fit_intercept)
     c = _case_weights(xp, block)
-    if c is None:
-        c = xp.ones_like(v)
-    s = xp.where(c > 0, xp.maximum(xp.sqrt(v), ROOT_WEIGHT_FLOOR), 0.0)
-    inverse = 1.0 / xp.where(s > 0, s, 1.0)  # (rows with s = 0 have r = c = 0)
-    extra = (resid * inverse, s * (1.0 - 2.0 * p), c * inverse)
+    s = xp.maximum(xp.sqrt(v), ROOT_WEIGHT_FLOOR)
+    if c is None:  # every row one trial: c / s = 1 / s
+        inverse = 1.0 / s
+        extra = (resid * inverse, s * (1.0 - 2.0 * p), inverse)
+    else:  # rows without trials or weight keep s = 0 (and have r = c = 0)
+        s = xp.where(c > 0, s, 0.0)
+        inverse = 1.0 / xp.where(s > 0, s, 1.0)
+        extra = (resid * inverse, s * (1.0 - 2.0 * p), c * inverse)
     info, cross = ops.gram(xp, X, s, fit_intercept, extra)
     parts = _margin_parts(xp, block, c, cross[:, 1], cross[:, 2])
     return ll, cross[:, 0], info, xp.sum(v), saturated, parts
@@ -433,7 +436,10 @@ def margin_sums(xp, block: Block, beta, fit_intercept: bool):
 
 def _margin_parts(xp, block: Block, c, gx, cx):
     """``(sum c, sum c offset, sum c f (1 - 2 p) x, sum c x)`` as one vector
-    (``x`` with the intercept's 1 first, where there is one)."""
+    (``x`` with the intercept's 1 first, where there is one; ``c = None``:
+    one trial a row)."""
+    if c is None:
+        c = xp.ones_like(block.y)
     offset = 0.0 if block.offset is None else block.offset
     totals = xp.stack([xp.sum(c), xp.sum(c * offset)])
     return xp.concat([totals, gx, cx])
