@@ -70,24 +70,22 @@ def test_saturated_loglik_is_the_best_possible():
 
 @pytest.mark.parametrize("weighted", [True, False])
 def test_margin_sums_direct(weighted):
-    """The margin kernel's sums, and the same sums as a Newton pass's by-product."""
+    """The marginal-effect sums, a by-product of a Newton pass."""
     block = _block(3)
     if not weighted:  # one trial a row, no offset
         block = Block(block.X, block.y)
     beta = np.array([0.2, -0.5, 0.1, 1.0])
-    cf, parts = _kernels.margin_sums(np, block, beta, True)
-    *_, weight_sum, _, newton_parts = _kernels.newton_sums(np, block, beta, True)
+    *_, cf, _, parts = _kernels.newton_sums(np, block, beta, True)
     Xt = np.column_stack([np.ones(80), block.X])
     offset = np.zeros(80) if block.offset is None else block.offset
     p = 1 / (1 + np.exp(-(Xt @ beta + offset)))
     w = np.ones(80) if block.weights is None else block.weights
     assert cf == pytest.approx(np.sum(w * p * (1 - p)))
-    assert weight_sum == pytest.approx(cf, rel=1e-14)
-    for total, off, gx, cx in (np.split(a, [1, 2, 6]) for a in (parts, newton_parts)):
-        assert total == pytest.approx(w.sum())
-        np.testing.assert_allclose(gx, (w * p * (1 - p) * (1 - 2 * p)) @ Xt)
-        np.testing.assert_allclose(cx, w @ Xt)
-        assert off == pytest.approx(np.sum(w * offset))
+    total, off, gx, cx = np.split(parts, [1, 2, 6])
+    assert total == pytest.approx(w.sum())
+    np.testing.assert_allclose(gx, (w * p * (1 - p) * (1 - 2 * p)) @ Xt)
+    np.testing.assert_allclose(cx, w @ Xt)
+    assert off == pytest.approx(np.sum(w * offset))
 
 
 def test_float32_data_gives_the_same_statistics(spector):
@@ -119,22 +117,25 @@ def test_aliased_columns_are_left_out_everywhere(spector):
 
 
 def test_fit_takes_the_margin_sums_from_its_last_pass(passes):
-    """No separate pass for marginal effects where the fit's last Newton pass
-    was at the estimate; FLIC moves the estimate afterwards and takes one."""
-    from newtonlogit import fitstats
-    from newtonlogit.backends.numpy import NumpyBackend
-    from newtonlogit.design import make_design
-
+    """No pass for marginal effects after a fit whose last Newton pass was at
+    the estimate; FLIC moves the estimate afterwards and takes one there."""
     X, y, _ = make_logit_data(n=3000, p=4, seed=21)
     w = np.random.default_rng(22).uniform(0.5, 2.0, 3000)
+    Xt = np.column_stack([np.ones(3000), X])
+
+    def check(res, w):
+        p = 1 / (1 + np.exp(-(Xt @ np.asarray(res.coef))))
+        f = p * (1 - p)
+        assert res.margins.f_mean == pytest.approx(w @ f / w.sum(), rel=1e-12)
+        np.testing.assert_allclose(
+            res.margins.grad_f, (w * f * (1 - 2 * p)) @ Xt / w.sum(), rtol=1e-11
+        )
+        np.testing.assert_allclose(res.margins.x_mean, w @ Xt / w.sum(), rtol=1e-12)
+
     res = nl.logit(X, y, weights=w)
-    assert "margin_sums" not in [name for _, name in passes]
-    direct = fitstats.margin_sums(
-        NumpyBackend(make_design(X, y, weights=w)), np.asarray(res.coef), True
-    )
-    assert res.margins.f_mean == pytest.approx(direct.f_mean, rel=1e-12)
-    np.testing.assert_allclose(res.margins.grad_f, direct.grad_f, rtol=1e-11)
-    np.testing.assert_allclose(res.margins.x_mean, direct.x_mean, rtol=1e-12)
-    passes.clear()
-    nl.logit(X, y, penalty="flic")
-    assert [name for _, name in passes].count("margin_sums") == 1
+    full = [name for rows, name in passes if rows == 3000]
+    assert full.count("newton_sums") == res.n_iter + 1  # (no subsample start)
+    check(res, w)
+    flic = nl.logit(X, y, penalty="flic")
+    assert not np.allclose(flic.coef, nl.logit(X, y, penalty="firth").coef)
+    check(flic, np.ones(3000))

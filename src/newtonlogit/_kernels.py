@@ -200,13 +200,6 @@ def _first_order(xp, block: Block, X, beta, fit_intercept: bool):
     return ll, resid, v, p, _saturated(xp, block, eta)
 
 
-def _with_intercept(xp, total, row_sums, fit_intercept: bool):
-    """``row_sums @ X`` with the intercept's entry ``sum(row_sums)`` first."""
-    if not fit_intercept:
-        return total
-    return xp.concat([xp.reshape(xp.sum(row_sums), (1,)), total])
-
-
 # The square root of the IRLS weight a row with positive case weight gets at
 # least in the Gram of a Newton pass, so that ``r / s`` and ``c / s`` stay
 # finite (``v`` underflows to 0 for ``|eta|`` beyond 745). Such a row then adds
@@ -233,8 +226,11 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
         trial a failure and ``eta < -SATURATED_ETA``. Rows running off this way
         are the sign of separation (see :mod:`newtonlogit.separation`).
     margin_parts : (2 + 2 k,)
-        The sums of :func:`margin_sums` but ``sum(v)`` (which is ``weight_sum``),
-        so that a fit's last pass also gives its marginal effects.
+        The sums behind average and at-the-mean marginal effects, with the
+        case weights ``c = w n`` and ``f = p (1 - p)`` (so ``sum c f`` is
+        ``weight_sum``): ``sum c``, ``sum c offset``, ``sum c f (1 - 2 p) x``
+        and ``sum c x`` (``x`` with the intercept's 1 first, where there is
+        one). A fit's last pass gives its marginal effects this way.
 
     Notes
     -----
@@ -270,7 +266,9 @@ def score_sums(xp, block: Block, beta, fit_intercept: bool):
     information comes from elsewhere (:mod:`newtonlogit.warmstart`)."""
     X = block_ops(block.X).as_float64(xp, block.X)
     ll, resid, v, _, saturated = _first_order(xp, block, X, beta, fit_intercept)
-    score = _with_intercept(xp, resid @ X, resid, fit_intercept)
+    score = resid @ X
+    if fit_intercept:
+        score = xp.concat([xp.reshape(xp.sum(resid), (1,)), score])
     return ll, score, xp.sum(v), saturated
 
 
@@ -412,31 +410,8 @@ def segment_sums(xp, codes, values, n_groups: int):
     return xp.take(cumulative, ends, axis=0) - xp.take(cumulative, starts, axis=0)
 
 
-def margin_sums(xp, block: Block, beta, fit_intercept: bool):
-    """Sums for average and at-the-mean marginal effects, case-weighted by ``w n``.
-
-    Returns ``sum c f`` and the parts :func:`_margin_parts` packs (also a
-    by-product of :func:`newton_sums`), with ``f = p (1 - p)`` and ``c = w n``.
-    """
-    X = _float64(xp, block.X)
-    eta = linear_predictor(xp, block, beta, fit_intercept, X)
-    e = exp_neg_abs(xp, eta)  # one exp for both p and f, as in _first_order
-    q = 1.0 / (1.0 + e)
-    p = xp.where(eta >= 0, q, e * q)
-    f = e * q * q
-    c = _case_weights(xp, block)
-    if c is None:
-        c = xp.ones_like(eta)
-    cf = c * f
-    g = cf * (1.0 - 2.0 * p)
-    gx = _with_intercept(xp, g @ X, g, fit_intercept)
-    cx = _with_intercept(xp, c @ X, c, fit_intercept)
-    return xp.sum(cf), _margin_parts(xp, block, c, gx, cx)
-
-
 def _margin_parts(xp, block: Block, c, gx, cx):
-    """``(sum c, sum c offset, sum c f (1 - 2 p) x, sum c x)`` as one vector
-    (``x`` with the intercept's 1 first, where there is one; ``c = None``:
+    """:func:`newton_sums`' ``margin_parts`` from ``gx`` and ``cx`` (``c = None``:
     one trial a row)."""
     if c is None:
         c = xp.ones_like(block.y)

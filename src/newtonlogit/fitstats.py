@@ -89,12 +89,13 @@ def saturated_loglik(backend: Any, design: Any) -> float:
 def margin_sums(
     backend: Any, beta: np.ndarray, fit_intercept: bool, at_estimate: Any = None
 ) -> MarginSums:
-    """The :class:`MarginSums` at ``beta``: from ``at_estimate``, the evaluation
-    of the likelihood there, when its pass made them; else one more pass."""
+    """The :class:`MarginSums` at ``beta``: by-products of a Newton pass there
+    (``_kernels.newton_sums``), from ``at_estimate``, the evaluation of the
+    likelihood at ``beta``, when the caller has it; else from one more pass."""
     if at_estimate is not None and at_estimate.margin_parts is not None:
         cf, parts = at_estimate.weight_sum, at_estimate.margin_parts
     else:
-        cf, parts = backend.map_sum(_kernels.margin_sums, beta, fit_intercept)
+        *_, cf, _, parts = backend.map_sum(_kernels.newton_sums, beta, fit_intercept)
     k = beta.size
     total, offset, gx, cx = parts[0], parts[1], parts[2 : 2 + k], parts[2 + k :]
     return MarginSums(float(cf) / total, gx / total, cx / total, float(offset) / total)
