@@ -18,7 +18,7 @@ array) only when a backend is made, never by loading this module.
 
 from __future__ import annotations
 
-from .._kernels import BlockOps, register_block_ops
+from ..kernels.ops import BlockOps, register_block_ops
 from .array_api import ArrayAPIBackend
 from .numpy import gram_into
 

@@ -48,10 +48,10 @@ import dask
 import dask.array
 import numpy as np
 
-from .._kernels import Block
-from .._namespace import to_numpy
 from ..exceptions import DataError
+from ..kernels.block import Block
 from . import backend_for
+from .namespace import to_numpy
 
 # Partial sums are added in groups of this many per task: a tree of depth
 # log_8(partitions), so no single task receives all partitions' results.

@@ -30,8 +30,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._kernels import Block, BlockOps, register_block_ops
-from .._threads import one_blas_thread
+from ..kernels.block import Block
+from ..kernels.ops import BlockOps, register_block_ops
+from .threads import one_blas_thread
 
 # A block of about this many bytes (in float64) keeps the kernel's temporaries
 # in cache and its memory at O(block x p), whatever n is. With many columns a

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import BlockOps, register_block_ops
+from ..kernels.ops import BlockOps, register_block_ops
 from .numpy import NumpyBackend
 
 # Nonzeros per row block: k^2 / GRAM_SHARE, within [MIN_NONZEROS, MAX_NONZEROS]
