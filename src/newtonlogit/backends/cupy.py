@@ -24,7 +24,7 @@ from .numpy import gram_into
 
 
 def cupy_gram(xp, X, s, fit_intercept: bool, extra=()):
-    """:func:`newtonlogit._kernels.generic_gram` as one ``gemm`` on the GPU."""
+    """:func:`newtonlogit.kernels.ops.generic_gram` as one ``gemm`` on the GPU."""
     import cupy
 
     m, p = X.shape

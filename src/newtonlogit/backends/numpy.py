@@ -73,9 +73,9 @@ def _buffer(m: int, k: int, dtype) -> np.ndarray:
 
 def gram_into(module, Z, X, s, fit_intercept: bool, extra=()):
     """``Z.T @ Z`` after writing ``Z = [s * [1, X], extra...]`` into the float64
-    buffer ``Z``, split as :func:`newtonlogit._kernels.generic_gram` returns it.
+    buffer ``Z``, split as :func:`newtonlogit.kernels.ops.generic_gram` returns it.
 
-    :func:`newtonlogit._kernels.generic_gram` as one matrix product, the
+    :func:`newtonlogit.kernels.ops.generic_gram` as one matrix product, the
     intercept row and the extra columns included, for a library with
     ``multiply(..., out=)`` (``module``: NumPy, CuPy).
     """

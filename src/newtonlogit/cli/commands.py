@@ -2,8 +2,8 @@
 
 :mod:`newtonlogit.cli` builds the parser and turns every ``ValueError`` and
 ``OSError`` into one line on stderr and exit status 2; this module only reads,
-fits, writes. Data go through :mod:`newtonlogit.files` (CSV/Parquet, atomic
-output files); models through :mod:`newtonlogit.modelfile`.
+fits, writes. Data go through :mod:`newtonlogit.files.tables` (CSV/Parquet, atomic
+output files); models through :mod:`newtonlogit.files.modelfile`.
 """
 
 from __future__ import annotations

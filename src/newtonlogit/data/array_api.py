@@ -1,6 +1,6 @@
 """Input checking for array-API data (CuPy), done where the data live.
 
-The counterpart of :mod:`newtonlogit.design` for arrays that a registered
+The counterpart of :mod:`newtonlogit.data.design` for arrays that a registered
 array-API backend sums over (``is_device_array``): CuPy on a GPU, and
 ``array_api_strict`` on the CPU, which the tests use to run this very code
 without a GPU. ``X`` is never copied to the host: its finiteness check sums
@@ -8,7 +8,7 @@ row blocks on the device and brings back one small vector, and only when
 that vector shows a non-finite value is the offending block searched for
 its row and column. ``y``, ``weights`` and ``offset`` must be arrays of the
 same library on the same device as ``X``; they are converted to float64
-there. The result is an ordinary :class:`~newtonlogit.design.Design` whose
+there. The result is an ordinary :class:`~newtonlogit.data.design.Design` whose
 arrays are device arrays.
 """
 

@@ -378,3 +378,27 @@ def multiclass_response(y: Any, n: int, base: Any = None):
     if empty:
         raise DataError(f"class(es) {empty} have no rows in the data")
     return codes, None, tuple(labels[i] for i in order)
+
+
+def frozen_array(a) -> np.ndarray:
+    """A read-only float64 copy of ``a`` (the arrays a results object holds)."""
+    a = np.array(a, dtype=np.float64)
+    a.flags.writeable = False
+    return a
+
+
+def align_columns(X_new: Any, names: tuple[str, ...]) -> np.ndarray:
+    """X_new as a matrix whose columns are the training columns, in order."""
+    frame = as_frame(X_new)
+    if frame is not None:
+        by_name = {str(c): c for c in frame.columns}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise DataError(f"X_new lacks the training column(s) {missing}")
+        X_new = frame.select(*[by_name[n] for n in names])
+    X = as_matrix(X_new, "X_new")
+    if X.shape[1] != len(names):
+        raise DataError(
+            f"X_new has {X.shape[1]} columns but the model was fitted on {len(names)}"
+        )
+    return X

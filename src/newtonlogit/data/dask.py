@@ -1,4 +1,4 @@
-"""Input checking for Dask data: a :class:`~newtonlogit.design.Design` of dask arrays.
+"""Input checking for Dask data: a :class:`~.design.Design` of dask arrays.
 
 Nothing here computes ``X``. What can be checked from metadata is checked up
 front: shapes, dtypes, known chunk sizes, and that ``y``, ``weights`` and
@@ -18,11 +18,11 @@ other partitions than ``X`` are refused: say how to align them.
 
 Formulas on Dask DataFrames: ``nl.logit("y ~ x1 + C(g)", data=dask_df)``.
 
-The encoding is learnt once on the client, by :mod:`newtonlogit.formula`, from
+The encoding is learnt once on the client, by :mod:`newtonlogit.data.formula`, from
 a small pandas *prototype*: the first rows of ``data``'s first partition, plus
 one row for every level, seen anywhere in ``data``, of each categorical
 variable (found in one pass over those columns only). Every partition is then
-encoded by that same :class:`~newtonlogit.formula.FormulaSpec` on the workers,
+encoded by that same :class:`~newtonlogit.data.formula.FormulaSpec` on the workers,
 as new data would be at predict time, so the model matrix is never gathered.
 
 Stateful transforms (``center``, ``scale``, ``poly``, ``bs``, ...) are refused:

@@ -97,7 +97,7 @@ class FormulaSpec:
 
     def check_safe(self) -> None:
         """Refuse a formula a model file may not carry: one that could run
-        arbitrary code when evaluated (see :mod:`newtonlogit._safe_formula`)."""
+        arbitrary code when evaluated (see :mod:`newtonlogit.data.safe_formula`)."""
         from formulaic import Formula
         from formulaic.transforms import TRANSFORMS
 

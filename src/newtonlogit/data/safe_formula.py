@@ -105,7 +105,7 @@ def _check_attribute(expr: str, node: ast.Attribute, allowed) -> None:
 def _refuse(expr: str, what: str):
     raise DataError(
         f"formula expression {expr!r} uses {what}, which a model file may not "
-        "carry (see newtonlogit._safe_formula)"
+        "carry (see newtonlogit.data.safe_formula)"
     )
 
 

@@ -71,7 +71,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     ``sklearn.config_context(array_api_dispatch=True)`` the fit runs on the
     GPU and ``coef_``, ``intercept_``, ``classes_`` and predictions are CuPy
     arrays on the input's device, while ``results_`` stays on the host (see
-    :mod:`newtonlogit.estimator_array_api`).
+    :mod:`newtonlogit.estimators.array_api`).
     """
 
     def __init__(
@@ -94,7 +94,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.array_api_support = True  # see newtonlogit.estimator_array_api
+        tags.array_api_support = True  # see newtonlogit.estimators.array_api
         # Firth's penalty is binary only; every other setting fits K > 2 classes
         tags.classifier_tags.multi_class = self.penalty != "firth"
         return tags

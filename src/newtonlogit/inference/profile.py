@@ -8,7 +8,7 @@ normal quantile ``z_{(1 + level)/2}`` (``r^2`` is the likelihood-ratio
 statistic, chi-squared with 1 df), as in R's ``confint`` on a ``glm`` and in
 ``logistf``.
 
-Everything goes through the model's :class:`~newtonlogit.refit.Refitter`, so a
+Everything goes through the model's :class:`~newtonlogit.solver.refit.Refitter`, so a
 model fitted under another objective (e.g. a Firth penalty) gets profile
 *penalized*-likelihood intervals with no change here.
 

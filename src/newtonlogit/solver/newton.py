@@ -18,6 +18,7 @@ the direction -> convergence test -> step cap -> Armijo backtracking.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 from scipy.linalg import lapack
+
+from ..exceptions import ConvergenceWarning, SeparationWarning
 
 HISTORY_COLUMNS = ["iteration", "loglik", "max_change", "decrement", "step"]
 
@@ -121,7 +124,7 @@ def newton(
         declared (``"converged"``) and before a failure is reported
         (``"failed"``). A message stops the fit, *not* converged, with that
         message: the maximum may be at infinity (see
-        :class:`newtonlogit.separation.SeparationMonitor`).
+        :class:`newtonlogit.families.binary.separation.SeparationMonitor`).
 
     Notes
     -----
@@ -267,3 +270,21 @@ def _result(beta, evaluation, converged, n_iter, rows, message, cho):
     beta = beta.copy()
     beta.flags.writeable = False
     return NewtonResult(beta, evaluation, converged, n_iter, history, message, cho)
+
+
+def warn_if_not_converged(fit: NewtonResult, separation, remedy: str) -> None:
+    """One warning per fit: separation if found (``remedy`` names the penalty
+    that gives finite estimates), else non-convergence."""
+    if separation is not None:
+        warnings.warn(
+            f"{fit.message}; the coefficients are where Newton-Raphson "
+            f"stopped. Use {remedy} for finite estimates (see res.separation)",
+            SeparationWarning,
+            stacklevel=3,
+        )
+    elif not fit.converged:
+        warnings.warn(
+            f"Newton-Raphson did not converge: {fit.message}; see res.history",
+            ConvergenceWarning,
+            stacklevel=3,
+        )

@@ -1,6 +1,6 @@
 """Firth's bias-reduced logistic regression and Puhr et al.'s corrections.
 
-The fit itself is :class:`newtonlogit.objective.Firth` maximized by the same
+The fit itself is :class:`.objective.Firth` maximized by the same
 Newton solver as every other model (``nl.logit(..., penalty="firth")``). This
 module finishes such a fit: it reports the unpenalized log-likelihood next to
 the penalized one, and applies FLIC or FLAC (Puhr, Heinze, Nold, Lusa and

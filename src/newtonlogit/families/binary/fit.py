@@ -18,12 +18,10 @@ from ...data.inputs import resolve_inputs
 from ...exceptions import (
     CollinearityError,
     CollinearityWarning,
-    ConvergenceWarning,
-    SeparationWarning,
 )
 from ...inference.covariance import check_cov_type, group_codes
 from ...solver import warmstart
-from ...solver.newton import NewtonResult, cho_inverse, newton
+from ...solver.newton import NewtonResult, cho_inverse, newton, warn_if_not_converged
 from ...solver.objective import Restricted, Ridge, aliased_columns
 from ...solver.refit import Refitter
 from .firth import FIRTH_PENALTIES, finish_firth
@@ -66,7 +64,7 @@ def logit(
         Any DataFrame narwhals knows (pandas, polars, ...) gives its column
         names to the coefficients. A string is a formula (formulaic), e.g.
         ``"admit ~ gre + gpa + C(rank)"`` or ``"cbind(s, f) ~ x"``, evaluated
-        on ``data``; see :mod:`newtonlogit.formula`.
+        on ``data``; see :mod:`newtonlogit.data.formula`.
     y : array-like or Series
         0/1, bool or two distinct labels (the larger is the event), or a
         two-column array of (successes, failures) counts per row. Omitted
@@ -86,9 +84,9 @@ def logit(
         ``"firth"`` maximizes Firth's ``loglik + 1/2 log|X'WX|``: finite,
         bias-reduced estimates even on separated data (R's logistf, brglm2).
         ``"flic"`` and ``"flac"`` are Puhr et al.'s (2017) corrections of it
-        for predicted probabilities; see :mod:`newtonlogit.firth`.
+        for predicted probabilities; see :mod:`newtonlogit.families.binary.firth`.
     tol, max_iter : float, int
-        Convergence tolerance (see :func:`newtonlogit.newton.newton`) and most
+        Convergence tolerance (see :func:`newtonlogit.solver.newton.newton`) and most
         Newton steps.
     drop_collinear : bool
         If False (default), aliased columns raise :class:`CollinearityError`
@@ -102,13 +100,13 @@ def logit(
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
         Covariance of the estimates; everything derived from it (standard
         errors, z, p, Wald intervals, the summary) follows. See
-        :mod:`newtonlogit.covariance`.
+        :mod:`newtonlogit.inference.covariance`.
     groups : array-like, optional
         One cluster label per row, for ``cov_type="cluster"`` (CR1). With a
         formula, also the name of a column of ``data``.
     subsample_start : bool
         For large unpenalized fits without ``start``, start from a fit on a
-        random subsample of rows (:mod:`newtonlogit.warmstart`): fewer passes
+        random subsample of rows (:mod:`newtonlogit.solver.warmstart`): fewer passes
         over X, the same estimate. False starts from the intercept-only fit.
 
     Returns
@@ -238,24 +236,6 @@ def _separation_found(monitor):
     if monitor is None or monitor.separation is None:
         return None
     return monitor.separation if monitor.separation.separated else None
-
-
-def warn_if_not_converged(fit: NewtonResult, separation, remedy: str) -> None:
-    """One warning per fit: separation if found (``remedy`` names the penalty
-    that gives finite estimates), else non-convergence."""
-    if separation is not None:
-        warnings.warn(
-            f"{fit.message}; the coefficients are where Newton-Raphson "
-            f"stopped. Use {remedy} for finite estimates (see res.separation)",
-            SeparationWarning,
-            stacklevel=3,
-        )
-    elif not fit.converged:
-        warnings.warn(
-            f"Newton-Raphson did not converge: {fit.message}; see res.history",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
 
 
 def _start(design: Design, start: Any) -> np.ndarray:

@@ -92,7 +92,7 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
         Weighted number of trials on rows fitted as (numerically) certain and
         right: every trial a success and ``eta > SATURATED_ETA``, or every
         trial a failure and ``eta < -SATURATED_ETA``. Rows running off this way
-        are the sign of separation (see :mod:`newtonlogit.separation`).
+        are the sign of separation (see :mod:`newtonlogit.families.binary.separation`).
     margin_parts : (2 + 2 k,)
         The sums behind average and at-the-mean marginal effects, with the
         case weights ``c = w n`` and ``f = p (1 - p)`` (so ``sum c f`` is
@@ -131,7 +131,7 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
 def score_sums(xp, block: Block, beta, fit_intercept: bool):
     """:func:`newton_sums` without the information, ``(loglik, score,
     weight_sum, saturated)``: an ``O(m p)`` pass, for a step whose
-    information comes from elsewhere (:mod:`newtonlogit.warmstart`)."""
+    information comes from elsewhere (:mod:`newtonlogit.solver.warmstart`)."""
     X = block_ops(block.X).as_float64(xp, block.X)
     ll, resid, v, _, saturated = _first_order(xp, block, X, beta, fit_intercept)
     score = resid @ X

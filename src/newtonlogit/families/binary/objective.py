@@ -65,7 +65,7 @@ class Firth:
     which logistf and brglm2 use throughout and which converges only linearly,
     slowly on separated data where the penalty's curvature dominates).
     Standard errors are computed from ``X^T V X`` all the same (see
-    :mod:`newtonlogit.firth`).
+    :mod:`newtonlogit.families.binary.firth`).
 
     Notes
     -----

@@ -15,21 +15,14 @@ from ...backends.namespace import namespace_of, to_numpy
 from ...data.array_api import array_api_new_rows
 from ...data.checks import (
     INTERCEPT,
-    as_frame,
-    as_matrix,
+    align_columns,
     as_vector,
     check_finite_matrix,
+    frozen_array,
 )
-from ...exceptions import DataError
 from ...inference import stats as inference
 from ...inference.stats import TestResult
 from . import kernels
-
-
-def _frozen(a) -> np.ndarray:
-    a = np.array(a, dtype=np.float64)
-    a.flags.writeable = False
-    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,16 +50,16 @@ class LogitResults:
     classes: tuple | None = None
     message: str = ""
     # The diagnosis when the data are separated (the MLE does not exist),
-    # a newtonlogit.separation.Separation; None otherwise.
+    # a newtonlogit.families.binary.separation.Separation; None otherwise.
     separation: object | None = None
     # The penalized log-likelihood maximized by a Firth fit (None otherwise).
     penalized_loglik: float | None = None
     # ... and with every slope held at 0 (logistf's null model for its LR test)
     penalized_loglik_null: float | None = None
     # Constrained refits on the training data (held by reference, never saved);
-    # None for a loaded model. See newtonlogit.refit.
+    # None for a loaded model. See newtonlogit.solver.refit.
     refit: object | None = field(default=None, repr=False)
-    # Fit statistics computed at fit time (newtonlogit.fitstats); see issue 3.
+    # Fit statistics computed at fit time (families.binary.fitstats).
     cov_type: str = "nonrobust"  # how cov_array was estimated (covariance.py)
     n_groups: int = 0  # clusters, for cov_type="cluster"
     loglik_null: float = np.nan  # intercept-only model (eta = offset without one)
@@ -74,14 +67,14 @@ class LogitResults:
     margins: object | None = field(default=None, repr=False)  # fitstats.MarginSums
     # Notes the fitting code attaches for the summary (e.g. separation).
     fit_notes: tuple[str, ...] = ()
-    # A formula fit's encoding (newtonlogit.formula.FormulaSpec), re-applied to
+    # A formula fit's encoding (newtonlogit.data.formula.FormulaSpec), re-applied to
     # new data by predict; None for a matrix fit.
     model_spec: object | None = field(default=None, repr=False)
     n_dropped: int = 0  # rows dropped for missing values (missing="drop")
 
     def __post_init__(self):
-        object.__setattr__(self, "coef", _frozen(self.coef))
-        object.__setattr__(self, "cov_array", _frozen(self.cov_array))
+        object.__setattr__(self, "coef", frozen_array(self.coef))
+        object.__setattr__(self, "cov_array", frozen_array(self.cov_array))
 
     # -- estimates ---------------------------------------------------------
     @property
@@ -92,13 +85,13 @@ class LogitResults:
     @property
     def cov(self) -> pd.DataFrame:
         """Covariance matrix of the estimates under ``cov_type`` (by default the
-        inverse information; see :mod:`newtonlogit.covariance`)."""
+        inverse information; see :mod:`newtonlogit.inference.covariance`)."""
         names = list(self.coef_names)
         return pd.DataFrame(self.cov_array, index=names, columns=names)
 
     @cached_property
     def _std_errors(self) -> np.ndarray:
-        return _frozen(np.sqrt(np.diag(self.cov_array)))
+        return frozen_array(np.sqrt(np.diag(self.cov_array)))
 
     @property
     def std_errors(self) -> pd.Series:
@@ -111,10 +104,10 @@ class LogitResults:
         coefficients|, Newton decrement and step length."""
         return self.history_table.copy()
 
-    # -- tests and intervals (math in newtonlogit.inference) ---------------
+    # -- tests and intervals (math in newtonlogit.inference.stats) ---------------
     @cached_property
     def _z(self) -> np.ndarray:
-        return _frozen(self.coef / self._std_errors)
+        return frozen_array(self.coef / self._std_errors)
 
     @property
     def z_values(self) -> pd.Series:
@@ -133,7 +126,7 @@ class LogitResults:
         ``method="wald"``: ``coef -/+ z std_err`` under ``cov_type``.
         ``method="profile"``: profile-likelihood limits of the fitted objective
         (R's ``confint`` on a ``glm``), by constrained refits on the training
-        data; see :mod:`newtonlogit.profile`. Needs the refit handle, which a
+        data; see :mod:`newtonlogit.inference.profile`. Needs the refit handle, which a
         model loaded from a file does not have.
         """
         level = inference.check_level(level)
@@ -206,7 +199,7 @@ class LogitResults:
 
     def pseudo_r2(self, kind: str = "mcfadden") -> float:
         """Pseudo R-squared: ``"mcfadden"``, ``"cox-snell"`` or ``"nagelkerke"``
-        (see :func:`newtonlogit.inference.pseudo_r2`)."""
+        (see :func:`newtonlogit.inference.stats.pseudo_r2`)."""
         return inference.pseudo_r2(self.loglik, self.loglik_null, self.n_obs, kind)
 
     def lr_test(self, smaller: LogitResults | None = None) -> TestResult:
@@ -254,7 +247,7 @@ class LogitResults:
         return [*standard_notes(self), *self.fit_notes]
 
     def summary(self, level: float = 0.95):
-        """The summary (a :class:`~newtonlogit.summary.Summary`): ``as_text()``,
+        """The summary (a :class:`~newtonlogit.reports.summary.Summary`): ``as_text()``,
         ``as_html()``, ``as_latex()``, ``to_frame()``."""
         from ...reports.summary import summarize
 
@@ -321,7 +314,7 @@ class LogitResults:
             xp, X, off = array_api_new_rows(X_new, offset, self.feature_names)
         else:
             xp = np
-            X = _align_columns(X_new, self.feature_names)
+            X = align_columns(X_new, self.feature_names)
             check_finite_matrix(X, self.feature_names, "X_new")
             off = None if offset is None else as_vector(offset, X.shape[0], "offset")
         beta = self._feature_coef()
@@ -356,7 +349,7 @@ class LogitResults:
         if not on_host:
             eta, X_new = to_numpy(eta), to_numpy(X_new)
         level = inference.check_level(level)
-        X = _align_columns(X_new, self.feature_names)
+        X = align_columns(X_new, self.feature_names)
         keep = [n not in self.aliased for n in self.feature_names]
         var = kernels.quadratic_form(np, X[:, keep], self.cov_array, self.fit_intercept)
         return inference.prediction_frame(
@@ -383,23 +376,6 @@ class LogitResults:
             f"in {self.n_iter} iterations, loglik {self.loglik:.6g}>\n"
             f"{table.to_string()}"
         )
-
-
-def _align_columns(X_new: Any, names: tuple[str, ...]) -> np.ndarray:
-    """X_new as a matrix whose columns are the training columns, in order."""
-    frame = as_frame(X_new)
-    if frame is not None:
-        by_name = {str(c): c for c in frame.columns}
-        missing = [n for n in names if n not in by_name]
-        if missing:
-            raise DataError(f"X_new lacks the training column(s) {missing}")
-        X_new = frame.select(*[by_name[n] for n in names])
-    X = as_matrix(X_new, "X_new")
-    if X.shape[1] != len(names):
-        raise DataError(
-            f"X_new has {X.shape[1]} columns but the model was fitted on {len(names)}"
-        )
-    return X
 
 
 __all__ = ["LogitResults", "INTERCEPT"]

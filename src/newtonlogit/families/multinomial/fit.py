@@ -32,10 +32,15 @@ from ...data.checks import multiclass_response
 from ...data.design import Design, make_design
 from ...data.inputs import resolve_inputs
 from ...exceptions import CollinearityError, CollinearityWarning, DataError
-from ...solver.newton import Evaluation, NewtonResult, cho_inverse, newton
+from ...solver.newton import (
+    Evaluation,
+    NewtonResult,
+    cho_inverse,
+    newton,
+    warn_if_not_converged,
+)
 from ...solver.objective import Restricted, Ridge, aliased_columns
 from ...solver.refit import Refitter
-from ..binary.fit import warn_if_not_converged
 from . import kernels
 from .results import MNLogitResults
 from .separation import MultinomialSeparationMonitor

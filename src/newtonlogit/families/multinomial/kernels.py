@@ -1,6 +1,6 @@
 """The math of one row block, multinomial (K classes): see :mod:`._kernels`.
 
-Kernels here follow the conventions of :mod:`newtonlogit._kernels` (pure
+Kernels here follow the conventions of :mod:`newtonlogit.kernels` (pure
 functions of one row block and the coefficients, written against the array
 namespace ``xp``, returning float64 sums) and add their own below.
 

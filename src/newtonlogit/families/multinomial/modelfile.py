@@ -1,6 +1,6 @@
 """Model files of multinomial fits (``kind: "multinomial-logit"``).
 
-The same envelope, checksum and field checks as :mod:`newtonlogit.modelfile`
+The same envelope, checksum and field checks as :mod:`newtonlogit.files.modelfile`
 (whose ``load`` finds this reader by the model kind); only the model's content
 differs: ``coef`` is ``(K - 1, k)``, ``classes`` lists all ``K`` labels and
 ``base`` is one of them.

@@ -21,13 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from ...data.checks import as_vector, check_finite_matrix
+from ...data.checks import align_columns, as_vector, check_finite_matrix, frozen_array
 from ...exceptions import DataError
 from ...inference import stats as inference
 from ...inference.stats import TestResult, chi2_test
 from ...kernels.block import Block
 from ...reports.summary import Summary, _fmt_p, _fmt_stat, standard_notes
-from ..binary.results import _align_columns, _frozen
 from . import kernels
 
 TITLE = "Multinomial logistic regression results"
@@ -64,8 +63,8 @@ class MNLogitResults:
     fit_notes: tuple[str, ...] = ()  # notes the fit attached (kept in model files)
 
     def __post_init__(self):
-        object.__setattr__(self, "coef", _frozen(self.coef))
-        object.__setattr__(self, "cov_array", _frozen(self.cov_array))
+        object.__setattr__(self, "coef", frozen_array(self.coef))
+        object.__setattr__(self, "cov_array", frozen_array(self.cov_array))
 
     # -- layout ------------------------------------------------------------
     @property
@@ -106,7 +105,7 @@ class MNLogitResults:
 
     @cached_property
     def _std_errors(self) -> np.ndarray:
-        return _frozen(np.sqrt(np.diag(self.cov_array)))
+        return frozen_array(np.sqrt(np.diag(self.cov_array)))
 
     @property
     def std_errors(self) -> pd.DataFrame:
@@ -128,7 +127,7 @@ class MNLogitResults:
         ``method="wald"``: ``coef -/+ z se``. ``method="profile"``: the
         profile-likelihood limits ``{b : 2 (l_max - l_profile(b)) <= chi2_1(level)}``
         by constrained refits on the training data (see
-        :mod:`newtonlogit.profile`); needs the refit handle.
+        :mod:`newtonlogit.inference.profile`); needs the refit handle.
         """
         if method == "wald":
             z = inference.critical_value(level)
@@ -198,7 +197,8 @@ class MNLogitResults:
 
     def pseudo_r2(self, kind: str = "mcfadden") -> float:
         """``"mcfadden"``, ``"cox-snell"`` or ``"nagelkerke"`` (see
-        :func:`newtonlogit.inference.pseudo_r2`), ``n`` the number of observations."""
+        :func:`newtonlogit.inference.stats.pseudo_r2`), ``n`` the number of
+        observations."""
         return inference.pseudo_r2(self.loglik, self.loglik_null, self.n_obs, kind)
 
     def lr_test(self, smaller: MNLogitResults | None = None) -> TestResult:
@@ -272,7 +272,7 @@ class MNLogitResults:
         the training data were."""
         if self.model_spec is not None:
             X_new = self.model_spec.model_matrix(X_new)
-        X = _align_columns(X_new, self.feature_names)
+        X = align_columns(X_new, self.feature_names)
         check_finite_matrix(X, self.feature_names, "X_new")
         beta = self._feature_coef()
         if self.fit_intercept:

@@ -6,7 +6,8 @@ it: ``x_i' (d_{y_i} - d_l) >= 0`` for every row ``i`` and class ``l``, strictly
 somewhere. Then for the pair ``(y_i, l)`` of such a strict row, the rows of
 those two classes alone are separated by the contrast ``d_l - d_{y_i}``: so
 separation of the multinomial model shows up as separation of some pair of
-classes, each a binary problem that :func:`newtonlogit.separation.separation_of`
+classes, each a binary problem that
+:func:`newtonlogit.families.binary.separation.separation_of`
 decides exactly (Konis's linear program). The diagnosis names, per separated
 pair ``(a, b)``, the coefficients of the log-odds of ``b`` against ``a`` that
 run off to infinity.
