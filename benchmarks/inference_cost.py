@@ -1,4 +1,4 @@
-"""What inference costs next to the fit itself (issue 3).
+"""What inference costs next to the fit itself.
 
 Run: python benchmarks/inference_cost.py
 Prints, as ratios to the plain fit: the fit-time statistics (null fit,
