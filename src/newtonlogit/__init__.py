@@ -14,6 +14,8 @@ from .families.binary.results import LogitResults
 from .families.binary.separation import Separation, check_separation
 from .families.multinomial.fit import mnlogit
 from .families.multinomial.results import MNLogitResults
+from .families.ordinal.fit import ologit
+from .families.ordinal.results import OLogitResults
 from .files.modelfile import load
 
 __all__ = [
@@ -27,11 +29,13 @@ __all__ = [
     "Separation",
     "SeparationWarning",
     "MNLogitResults",
+    "OLogitResults",
     "__version__",
     "check_separation",
     "load",
     "logit",
     "mnlogit",
+    "ologit",
 ]
 
 

@@ -333,7 +333,11 @@ def _response(frame: pd.DataFrame, lhs: str, response, model_matrix, formula: st
     if len(response) == 2:
         return frame[list(response)].to_numpy()
     if response[0] in frame.columns:
-        return frame[response[0]].to_numpy()
+        column = frame[response[0]]
+        # a categorical keeps its categories (the order of an ordinal response)
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            return column.reset_index(drop=True)
+        return column.to_numpy()
     try:
         matrix = model_matrix(f"0 + {lhs}", frame, context=CONTEXT, na_action="ignore")
     except Exception as exc:
