@@ -84,12 +84,28 @@ w_clm <- clm(rating ~ temp + contact, data = wine, control = tight)
 w_polr <- polr(rating ~ temp + contact, data = wine, Hess = TRUE)
 out$wine <- fit_summary(w_clm, w_polr)
 out$wine$profile <- unname(confint(w_clm, type = "profile", level = 0.95))
+# the same limits found exactly: 2 (l_max - l_profile(t)) = qchisq(0.95, 1),
+# solved by uniroot on clm refits with the coefficient held as an offset
+# (confint above interpolates the profile by a spline)
+wine$warm <- as.numeric(wine$temp == "warm"); wine$yes <- as.numeric(wine$contact == "yes")
+lr_at <- function(t, fixed) {
+  other <- setdiff(c("warm", "yes"), fixed)
+  wine$held <- t * wine[[fixed]]
+  f <- clm(as.formula(paste("rating ~", other, "+ offset(held)")), data = wine, control = tight)
+  2 * (as.numeric(logLik(w_clm)) - as.numeric(logLik(f))) - qchisq(0.95, 1)
+}
+exact <- function(fixed, b, se) c(
+  uniroot(lr_at, c(b - 4 * se, b), fixed = fixed, tol = 1e-12)$root,
+  uniroot(lr_at, c(b, b + 4 * se), fixed = fixed, tol = 1e-12)$root)
+b <- coef(w_clm); se <- sqrt(diag(vcov(w_clm)))
+out$wine$profile_exact <- rbind(exact("warm", b[["tempwarm"]], se[["tempwarm"]]),
+                                exact("yes", b[["contactyes"]], se[["contactyes"]]))
 n <- nrow(wine); k <- length(coef(w_clm))
 out$wine$hc0 <- unname(sandwich(w_clm))
 out$wine$hc1 <- unname(sandwich(w_clm) * n / (n - k))
 out$wine$cluster <- unname(vcovCL(w_clm, cluster = ~judge, type = "HC1"))
-# (no Brant test on wine: no rating of 5 with temp == "cold", so the binary
-# fit of rating > 4 is separated and the test does not exist)
+# (no Brant test on wine: no rating of 1 with temp == "warm" and none of 5
+# with "cold", so the binary fits of rating > 1 and > 4 are separated)
 # anova (LR) of the model without contact
 w_small <- clm(rating ~ temp, data = wine, control = tight)
 lr <- anova(w_small, w_clm)

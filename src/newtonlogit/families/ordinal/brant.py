@@ -22,13 +22,29 @@ for ordinal logistic regression. *Biometrics* 46, 1171-1178.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
 from ...solver.newton import newton
+from ..binary.separation import SeparationMonitor
 from . import kernels
 from .objective import SplitLikelihood
+
+
+def _split_monitor(design, cut: int) -> SeparationMonitor:
+    """The binary fit's separation monitor, on the binary response ``y > cut``
+    (a separated split has no MLE, and no test)."""
+    split = replace(
+        design,
+        y=(design.y > cut).astype(np.float64),
+        trials=None,
+        fit_intercept=True,
+        classes=(0, 1),
+    )
+    return SeparationMonitor(split, np.ones(len(split.coef_names), dtype=bool))
 
 
 def brant_test(res) -> pd.DataFrame:
@@ -49,11 +65,13 @@ def brant_test(res) -> pd.DataFrame:
     zeta, b = res.coef[:n_cuts], res.coef[n_cuts:]
     betas = []
     for cut in range(n_cuts):
+        monitor = _split_monitor(backend.design, cut)
         fit = newton(
             SplitLikelihood(backend, cut),
             np.concatenate([[-zeta[cut]], b]),
             tol=refit.tol,
             max_iter=refit.max_iter,
+            monitor=monitor,
         )
         if not fit.converged:
             raise ValueError(
