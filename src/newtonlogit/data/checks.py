@@ -434,7 +434,7 @@ def ordinal_response(y: Any, n: int, levels: Any = None):
         raise DataError(f"levels has repeated entries: {order}")
     if len(order) < 2:
         raise DataError(f"y has {len(order)} level(s) ({order}): at least two needed")
-    index = np.asarray(pd.Categorical(arr, categories=order).codes)
+    index = np.asarray(pd.Index(order).get_indexer(arr))
     if (index < 0).any():
         row = int(np.flatnonzero(index < 0)[0])
         raise DataError(
