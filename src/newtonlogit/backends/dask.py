@@ -128,7 +128,9 @@ class DaskBackend:
         else:
             if total is None:
                 raise DataError("every partition of X is empty: a fit needs data")
-            return total
+            # copies: arrays unpickled from a worker's buffers may be unaligned,
+            # which some of SciPy's linear algebra refuses
+            return tuple(np.array(x, dtype=np.float64) for x in total)
         # outside the except block, so the traceback no longer pins the pass's
         # futures: the cluster forgets them as soon as the error is handled
         del parts

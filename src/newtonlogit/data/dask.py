@@ -57,25 +57,40 @@ def make_dask_design(
     offset: Any = None,
     fit_intercept: bool = True,
     feature_names: Any = None,
+    response: Any = None,
 ) -> Design:
-    """Validate the Dask inputs of a binary fit without computing ``X``."""
+    """Validate the Dask inputs of a fit without computing ``X``.
+
+    ``response(labels, n) -> (codes, None, classes)``, if given, is a family's
+    reader of a response of labels (as for :func:`.design.make_design`): it is
+    run on the distinct labels found in the checking pass (a categorical's
+    categories kept), and every partition's labels are then mapped to their
+    codes lazily. Without it the response is binary.
+    """
     matrix = as_dask_matrix(X)
     n, p = matrix.shape
     if n == 0:
         raise DataError("X has no rows: a fit needs data")
     names = checked_names(X, p, feature_names, fit_intercept)
     chunks = matrix.chunks[0]
-    response = _aligned(y, chunks, "y")
+    labels = _aligned(y, chunks, "y", 1 if response is not None else 2)
     w = None if weights is None else _aligned(weights, chunks, "weights", 1)
     off = None if offset is None else _aligned(offset, chunks, "offset", 1)
-    summary = _summarize(response, w, off)
-    if response.ndim == 2:
-        successes = response[:, 0].astype(np.float64)
-        trials = successes + response[:, 1].astype(np.float64)
+    summary = _summarize(labels, w, off, all_labels=response is not None)
+    if response is not None:
+        found = summary["labels"]
+        codes, _, classes = response(_with_categories(found, y), len(found))
+        successes = labels.map_blocks(
+            _codes_of, found, np.asarray(codes, dtype=np.float64), dtype=np.float64
+        )
+        trials = None
+    elif labels.ndim == 2:
+        successes = labels[:, 0].astype(np.float64)
+        trials = successes + labels[:, 1].astype(np.float64)
         classes = None
     else:
         classes = summary["classes"]
-        successes = (response == classes[1]).astype(np.float64)
+        successes = (labels == classes[1]).astype(np.float64)
         trials = None
     return Design(
         matrix,
@@ -88,6 +103,20 @@ def make_dask_design(
         classes,
         summary["constant"],
     )
+
+
+def _with_categories(found: np.ndarray, y: Any):
+    """The distinct labels, as a categorical with ``y``'s categories (and their
+    order) when ``y`` is a categorical with known categories."""
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype) and getattr(y.cat, "known", True):
+        return pd.Categorical(found, categories=dtype.categories, ordered=dtype.ordered)
+    return found
+
+
+def _codes_of(block, labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Run on a worker: the codes of one partition's labels (all known)."""
+    return codes[np.searchsorted(labels, to_numpy(block))]
 
 
 def as_dask_matrix(X: Any) -> da.Array:
@@ -192,17 +221,21 @@ def _sizes(chunks: tuple) -> str:
     return f"({shown}{', ...' if len(chunks) > 4 else ''})"
 
 
-def _summarize(response: da.Array, w, off) -> dict:
+def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
     """One pass over the response, weights and offset of every partition.
 
     Finds the classes of a label response and ``sum w log C(n, y)`` of a counts
     response, and raises naming the partition and row of the first bad value.
+    ``all_labels``: return every distinct label (sorted) as ``labels``, for a
+    family's own reader, instead of requiring two.
     """
     ys = np.ravel(response.to_delayed())
     ws = [None] * len(ys) if w is None else np.ravel(w.to_delayed())
     offs = [None] * len(ys) if off is None else np.ravel(off.to_delayed())
+    keep = None if all_labels else 6
     tasks = [
-        dask.delayed(_partition_summary)(yi, wi, oi) for yi, wi, oi in zip(ys, ws, offs)
+        dask.delayed(_partition_summary)(yi, wi, oi, keep)
+        for yi, wi, oi in zip(ys, ws, offs)
     ]
     parts = dask.compute(*tasks)
     starts = np.concatenate([[0], np.cumsum(response.chunks[0])])
@@ -222,6 +255,8 @@ def _summarize(response: da.Array, w, off) -> dict:
         return {"constant": float(sum(part["constant"] for part in parts))}
     labels = [part["labels"] for part in parts if len(part["labels"])]
     classes = np.unique(np.concatenate(labels)) if labels else np.array([])
+    if all_labels:
+        return {"labels": classes, "constant": 0.0}
     if classes.size != 2:
         shown = ", ".join(repr(c) for c in classes[:5].tolist())
         raise DataError(
@@ -231,7 +266,7 @@ def _summarize(response: da.Array, w, off) -> dict:
     return {"classes": tuple(classes.tolist()), "constant": 0.0}
 
 
-def _partition_summary(y, w, off) -> dict:
+def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
     """Run on a worker: what :func:`_summarize` needs from one partition.
 
     The chunks (one or two columns) are checked as NumPy arrays, also where
@@ -262,8 +297,8 @@ def _partition_summary(y, w, off) -> dict:
     missing = ~np.isfinite(y) if y.dtype.kind == "f" else np.asarray(pd.isna(y))
     out["y"] = _first(missing, "has a missing or non-finite value")
     if out["y"] is None:
-        # more than two labels is an error already: keep the message short
-        out["labels"] = np.unique(y)[:6]
+        # (a binary fit needs only a few: more than two is an error already)
+        out["labels"] = np.unique(y)[:keep]
     return out
 
 
@@ -381,7 +416,9 @@ def _prototype(head: pd.DataFrame, levels: dict) -> pd.DataFrame:
         for value in values:
             if value not in seen and not pd.isna(value):
                 row = head.iloc[[0]].copy()
-                row[column] = value
+                # set in place: a categorical column keeps its dtype (and the
+                # order of its categories), where row[column] = value would not
+                row.loc[row.index[0], column] = value
                 extra.append(row)
     return pd.concat([head, *extra], ignore_index=True) if extra else head
 

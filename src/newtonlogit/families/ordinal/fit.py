@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 from scipy.special import logit as _logit
 
-from ...backends import backend_for
+from ...backends import backend_for, is_dask
+from ...backends.namespace import to_numpy
 from ...backends.threads import with_one_blas_thread
 from ...data.checks import ordinal_response
 from ...data.design import Design, make_design
@@ -127,7 +128,10 @@ def ologit(
         feature_names=feature_names,
         groups=groups,
     )
-    design = make_design(
+    make = make_design
+    if is_dask(inputs.X):  # checked without computing X, codes mapped lazily
+        from ...data.dask import make_dask_design as make
+    design = make(
         inputs.X,
         inputs.y,
         weights=inputs.weights,
@@ -178,7 +182,7 @@ def ologit(
     bread = cho_inverse(fit.cho) if fit.cho else np.full((free.sum(),) * 2, np.nan)
     n_rows = design.n_rows
     if design.weights is not None:
-        n_rows = int(np.count_nonzero(np.asarray(design.weights) > 0))
+        n_rows = int((design.weights > 0).sum())
     cov_inputs = CovarianceInputs(
         backend, kernels, theta, free, bread, False, n_rows, n_groups
     )
@@ -215,9 +219,17 @@ def threshold_names(levels) -> list[str]:
 
 def _level_counts(design: Design) -> np.ndarray:
     """Weighted count of each level; refuses levels without positive weight."""
-    codes = np.asarray(design.y).astype(np.intp)
-    weights = None if design.weights is None else np.asarray(design.weights)
-    counts = np.bincount(codes, weights=weights, minlength=len(design.classes))
+    n_levels = len(design.classes)
+    if is_dask(design.y):  # one pass over y and the weights, not X
+        import dask.array as da
+
+        codes = design.y.astype(np.intp)
+        counts = da.bincount(codes, weights=design.weights, minlength=n_levels)
+        counts = counts.compute()
+    else:
+        codes = to_numpy(design.y).astype(np.intp)
+        weights = None if design.weights is None else to_numpy(design.weights)
+        counts = np.bincount(codes, weights=weights, minlength=n_levels)
     empty = [c for c, count in zip(design.classes, counts) if not count > 0]
     if empty:
         raise DataError(f"level(s) {empty} have no rows with positive weight")
@@ -241,7 +253,9 @@ def _start(design: Design, start: Any, counts: np.ndarray) -> np.ndarray:
     share = np.cumsum(counts)[:-1] / counts.sum()
     zeta = _logit(share)
     if design.offset is not None:
-        zeta = zeta + float(np.average(design.offset, weights=design.weights))
+        w = 1.0 if design.weights is None else design.weights
+        total = counts.sum()
+        zeta = zeta + float((w * design.offset).sum()) / total
     return np.concatenate([zeta, np.zeros(p)])
 
 
