@@ -23,6 +23,7 @@ from ..files.tables import atomic_write, read_table, write_table
 from ..inference.covariance import COVARIANCE_ESTIMATORS
 
 FORMATS = ("text", "markdown", "csv", "json")
+MODELS = ("auto", "binary", "multinomial", "ordinal")
 PLOT_KINDS = ("overview", "scurve", "convergence", "roc", "calibration", "forest")
 
 FIT_EXAMPLES = """examples:
@@ -30,7 +31,8 @@ FIT_EXAMPLES = """examples:
   newtonlogit fit admissions.parquet --target admit --features gre,gpa --save m.json
   cat data.csv | newtonlogit fit - --target y -v --format json
   newtonlogit fit data.csv --formula "cbind(dead, alive) ~ dose" --plot fit.png
-  newtonlogit fit data.csv --formula "y ~ x" --cov-type cluster --groups school"""
+  newtonlogit fit data.csv --formula "y ~ x" --cov-type cluster --groups school
+  newtonlogit fit survey.csv --target rating --model ordinal --levels low,mid,high"""
 PREDICT_EXAMPLES = """examples:
   newtonlogit predict m.json new.csv -o predictions.csv
   newtonlogit predict m.json new.parquet --key id --interval --threshold 0.3"""
@@ -52,7 +54,8 @@ def _add_fit(commands) -> None:
         help="fit a logistic regression to a CSV or Parquet file",
         description="Fit a logistic regression by Newton-Raphson and print "
         "its coefficients: binary for two classes, multinomial (first class as "
-        "base) for more. DATA is a .csv or .parquet file, or - for CSV on "
+        "base) for more, or ordinal (proportional odds) with --model ordinal. "
+        "DATA is a .csv or .parquet file, or - for CSV on "
         "standard input. With --target, text columns among the features are "
         "encoded as categories, as with a formula.",
         epilog=FIT_EXAMPLES,
@@ -66,6 +69,19 @@ def _add_fit(commands) -> None:
         "--features",
         metavar="A,B,C",
         help="predictor columns with --target (default: all other columns)",
+    )
+    fit.add_argument(
+        "--model",
+        choices=MODELS,
+        default="auto",
+        help="binary, multinomial or ordinal; auto (default): binary for two "
+        "classes, multinomial for more",
+    )
+    fit.add_argument(
+        "--levels",
+        metavar="A,B,C",
+        help="with --model ordinal: the target's levels from lowest to highest "
+        "(default: numbers in increasing order)",
     )
     fit.add_argument("--weights", metavar="COL", help="frequency-weight column")
     fit.add_argument("--firth", action="store_true", help="Firth's penalized fit")
@@ -129,8 +145,9 @@ def _add_predict(commands) -> None:
         help="predict probabilities for new data with a saved model",
         description="Write the input's key columns plus probability, "
         "predicted_class (and lower, upper with --interval) as CSV (to stdout, or "
-        "-o FILE.csv / FILE.parquet). A multinomial model writes one column "
-        "probability_<class> per class and the most probable class.",
+        "-o FILE.csv / FILE.parquet). A multinomial or ordinal model writes one "
+        "column probability_<class> per class (level) and the most probable one "
+        "(an ordinal model's intervals: lower_<level>, upper_<level>).",
         epilog=PREDICT_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -200,7 +217,13 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
     from ..families.binary.fit import logit
 
     options = _fit_options(args)
-    if _multiclass(frame, formula):
+    if args.levels and args.model != "ordinal":
+        raise DataError("--levels goes with --model ordinal")
+    if args.model == "ordinal":
+        results = _fit_ordinal(args, formula, frame, options)
+    elif args.model == "multinomial" or (
+        args.model == "auto" and _multiclass(frame, formula)
+    ):
         results = _fit_multinomial(args, formula, frame, options)
     else:
         results = logit(formula, data=frame, **options)
@@ -285,6 +308,33 @@ def _fit_multinomial(args, formula: str, frame: pd.DataFrame, options: dict):
     return mnlogit(formula, data=frame, **options)
 
 
+def _fit_ordinal(args, formula: str, frame, options: dict):
+    from ..families.ordinal.fit import ologit
+
+    flags = (("--firth", args.firth), ("--plot", args.plot))
+    refused = [flag for flag, used in flags if used]
+    if refused:
+        raise DataError(f"{', '.join(refused)} not available with --model ordinal")
+    if args.levels:
+        options["levels"] = _levels(args.levels, frame, formula)
+    return ologit(formula, data=frame, **options)
+
+
+def _levels(text: str, frame, formula: str) -> list:
+    """``--levels`` as labels of the target's type (numbers for a numeric one)."""
+    levels = _split_list(text)
+    lhs = formula.split("~", 1)[0].strip().strip("`")
+    if lhs in frame.columns and pd.api.types.is_numeric_dtype(frame[lhs].dtype):
+        try:
+            numbers = [float(v) for v in levels]
+        except ValueError:
+            raise DataError(
+                f"--levels {text!r}: the target {lhs!r} is numeric; give numbers"
+            ) from None
+        return [int(v) if v.is_integer() else v for v in numbers]
+    return levels
+
+
 def _quote(name: str) -> str:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return name
@@ -336,13 +386,23 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
-    if not isinstance(model, LogitResults):  # multinomial: one column per class
+    if not isinstance(model, LogitResults):  # one column per class or level
+        ordinal = hasattr(model, "levels")
+        labels = model.levels if ordinal else model.classes
+        if args.interval and not ordinal:
+            raise DataError("--interval is not available for multinomial models")
         if args.interval:
-            raise DataError("--interval is available for binary models only")
-        probabilities = model.predict(frame)
-        for j, label in enumerate(model.classes):
-            out[f"probability_{label}"] = probabilities[:, j]
-        out["predicted_class"] = np.asarray(model.classes)[probabilities.argmax(1)]
+            table = model.predict(frame, interval=True, level=args.level)
+            for column in ("probability", "lower", "upper"):
+                values = table[column].to_numpy().reshape(len(frame), len(labels))
+                for j, label in enumerate(labels):
+                    out[f"{column}_{label}"] = values[:, j]
+            probabilities = table["probability"].to_numpy().reshape(len(frame), -1)
+        else:
+            probabilities = model.predict(frame)
+            for j, label in enumerate(labels):
+                out[f"probability_{label}"] = probabilities[:, j]
+        out["predicted_class"] = np.asarray(labels)[probabilities.argmax(1)]
         write_table(out, args.output)
         return
     if args.interval:
