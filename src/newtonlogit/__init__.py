@@ -25,6 +25,7 @@ __all__ = [
     "DataError",
     "LogisticRegression",
     "LogitResults",
+    "OrdinalRegression",
     "ModelFileError",
     "Separation",
     "SeparationWarning",
@@ -46,6 +47,10 @@ def __getattr__(name: str):
         from .estimators.logistic import LogisticRegression
 
         return LogisticRegression
+    if name == "OrdinalRegression":
+        from .estimators.ordinal import OrdinalRegression
+
+        return OrdinalRegression
     if name == "plot":  # matplotlib is imported when a figure is drawn
         import importlib
 
