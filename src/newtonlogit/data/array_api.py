@@ -131,6 +131,16 @@ def array_api_response(xp, y: Any, n: int):
     return successes, None, tuple(to_numpy(classes).tolist())
 
 
+def _read_labels(xp, y: Any, n: int, response):
+    """A family's ``response`` reader run on the distinct labels of a device
+    ``y``; the codes of every row are then looked up on the device."""
+    y = array_api_vector(xp, y, n, "y")
+    found = xp.unique_values(y)
+    codes, _, classes = response(to_numpy(found), found.shape[0])
+    table = xp.asarray(codes, dtype=xp.float64, device=device_of(y))
+    return xp.take(table, xp.searchsorted(found, y)), None, classes
+
+
 def _counts_response(xp, y: Any, n: int):
     if y.shape[0] != n:
         raise DataError(f"y has {y.shape[0]} rows but X has {n}")
@@ -147,8 +157,15 @@ def make_array_api_design(
     offset: Any = None,
     fit_intercept: bool = True,
     feature_names: Any = None,
+    response: Any = None,
 ) -> Design:
-    """Validate the inputs of a binary fit on array-API (device) arrays."""
+    """Validate the inputs of a fit on array-API (device) arrays.
+
+    ``response(labels, n) -> (codes, None, classes)``, if given, is a family's
+    reader of a numeric response of labels: it runs on the distinct labels
+    (brought to the host: a few values), and the codes are mapped on the
+    device. Without it the response is binary.
+    """
     xp = check_same_place(X=X, y=y, weights=weights, offset=offset)
     matrix = array_api_matrix(xp, X)
     n, p = matrix.shape
@@ -156,7 +173,10 @@ def make_array_api_design(
         raise DataError("X has no rows: a fit needs data")
     names = checked_names(X, p, feature_names, fit_intercept)
     check_finite_array_api(xp, matrix, names)
-    successes, trials, classes = array_api_response(xp, y, n)
+    if response is not None:
+        successes, trials, classes = _read_labels(xp, y, n, response)
+    else:
+        successes, trials, classes = array_api_response(xp, y, n)
     w = None if weights is None else array_api_vector(xp, weights, n, "weights")
     off = None if offset is None else array_api_vector(xp, offset, n, "offset")
     return finish_design(

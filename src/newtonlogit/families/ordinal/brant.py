@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from ...backends import is_dask
+from ...backends.namespace import namespace_of
 from ...solver.newton import newton
 from ..binary.separation import SeparationMonitor
 from . import kernels
@@ -37,9 +39,15 @@ from .objective import SplitLikelihood
 def _split_monitor(design, cut: int) -> SeparationMonitor:
     """The binary fit's separation monitor, on the binary response ``y > cut``
     (a separated split has no MLE, and no test)."""
+    above = design.y > cut
+    if is_dask(above):
+        above = above.astype(np.float64)
+    else:
+        xp = namespace_of(above)
+        above = xp.astype(above, xp.float64)
     split = replace(
         design,
-        y=(design.y > cut).astype(np.float64),
+        y=above,
         trials=None,
         fit_intercept=True,
         classes=(0, 1),

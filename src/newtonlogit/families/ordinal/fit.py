@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 from scipy.special import logit as _logit
 
-from ...backends import backend_for, is_dask
-from ...backends.namespace import to_numpy
+from ...backends import backend_for, is_dask, is_device_array
+from ...backends.namespace import device_of, namespace_of
 from ...backends.threads import with_one_blas_thread
 from ...data.checks import ordinal_response
 from ...data.design import Design, make_design
@@ -131,6 +131,8 @@ def ologit(
     make = make_design
     if is_dask(inputs.X):  # checked without computing X, codes mapped lazily
         from ...data.dask import make_dask_design as make
+    elif any(is_device_array(a) for a in (inputs.X, inputs.y)):  # e.g. CuPy
+        from ...data.array_api import make_array_api_design as make
     design = make(
         inputs.X,
         inputs.y,
@@ -182,7 +184,7 @@ def ologit(
     bread = cho_inverse(fit.cho) if fit.cho else np.full((free.sum(),) * 2, np.nan)
     n_rows = design.n_rows
     if design.weights is not None:
-        n_rows = int((design.weights > 0).sum())
+        n_rows = int(_sum(design.weights > 0))
     cov_inputs = CovarianceInputs(
         backend, kernels, theta, free, bread, False, n_rows, n_groups
     )
@@ -226,10 +228,13 @@ def _level_counts(design: Design) -> np.ndarray:
         codes = design.y.astype(np.intp)
         counts = da.bincount(codes, weights=design.weights, minlength=n_levels)
         counts = counts.compute()
-    else:
-        codes = to_numpy(design.y).astype(np.intp)
-        weights = None if design.weights is None else to_numpy(design.weights)
-        counts = np.bincount(codes, weights=weights, minlength=n_levels)
+    else:  # in the data's namespace: J sums come back
+        xp = namespace_of(design.y)
+        levels = xp.arange(n_levels, dtype=xp.float64, device=device_of(design.y))
+        hits = xp.astype(design.y[:, None] == levels[None, :], xp.float64)
+        if design.weights is not None:
+            hits = hits * design.weights[:, None]
+        counts = np.asarray([float(c) for c in xp.sum(hits, axis=0)])
     empty = [c for c, count in zip(design.classes, counts) if not count > 0]
     if empty:
         raise DataError(f"level(s) {empty} have no rows with positive weight")
@@ -253,10 +258,19 @@ def _start(design: Design, start: Any, counts: np.ndarray) -> np.ndarray:
     share = np.cumsum(counts)[:-1] / counts.sum()
     zeta = _logit(share)
     if design.offset is not None:
-        w = 1.0 if design.weights is None else design.weights
-        total = counts.sum()
-        zeta = zeta + float((w * design.offset).sum()) / total
+        weighted = design.offset
+        if design.weights is not None:
+            weighted = design.weights * weighted
+        zeta = zeta + float(_sum(weighted)) / counts.sum()
     return np.concatenate([zeta, np.zeros(p)])
+
+
+def _sum(a):
+    """The sum of a NumPy, Dask or array-API array (computed)."""
+    if is_dask(a):
+        return a.sum().compute()
+    xp = namespace_of(a)
+    return xp.sum(xp.astype(a, xp.float64))
 
 
 def _refuse_or_warn(names: list[str], aliased: np.ndarray, drop: bool) -> None:

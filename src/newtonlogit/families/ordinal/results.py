@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from ...backends import is_device_array
+from ...backends.namespace import to_numpy
 from ...data.checks import align_columns, as_vector, check_finite_matrix, frozen_array
 from ...inference import stats as inference
 from ...inference.stats import TestResult
@@ -236,8 +238,13 @@ class OLogitResults:
         return np.concatenate([self.coef[: self.n_cuts], slopes])
 
     def _rows(self, X_new: Any, offset: Any):
+        """New rows (and offset) on the host; predictions are host arrays."""
         if self.model_spec is not None:
             X_new = self.model_spec.model_matrix(X_new)
+        if is_device_array(X_new):
+            X_new = to_numpy(X_new)
+        if is_device_array(offset):
+            offset = to_numpy(offset)
         X = align_columns(X_new, self.feature_names)
         check_finite_matrix(X, self.feature_names, "X_new")
         off = None if offset is None else as_vector(offset, X.shape[0], "offset")
