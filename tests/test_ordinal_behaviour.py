@@ -323,3 +323,25 @@ def test_array_api_data_fit_where_they_live(fitted, device):
         dev.predict(xps.asarray(X[:5], device=on)), ref.predict(X[:5]), rtol=1e-10
     )
     pd.testing.assert_frame_equal(dev.brant_test(), ref.brant_test(), rtol=1e-8)
+
+
+def test_level_probability_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    X, y = ordinal_data(seed=21)
+    frame = pd.DataFrame(X, columns=["dose", "age", "bmi"])
+    frame["y"] = y
+    res = nl.ologit("y ~ dose + age + bmi", data=frame)
+    fig = nl.plot.level_probabilities(res, frame, "dose")
+    path = tmp_path / "levels.png"
+    fig.savefig(path)
+    image = imread(path)
+    assert image.shape[:2] == (480, 640)
+    assert image[..., :3].std() > 0.05  # not blank
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "1", "2", "3"]
+    curves = np.array([line.get_ydata() for line in ax.get_lines()])
+    np.testing.assert_allclose(curves.sum(axis=0), 1.0, rtol=1e-12)
+    with pytest.raises(DataError, match="levels"):
+        nl.plot.level_probabilities(nl.logit(X, y > 1), frame, "dose")

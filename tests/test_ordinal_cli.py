@@ -103,3 +103,25 @@ def test_refusals_are_one_line(extra, message):
     assert message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_fit_writes_the_level_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {"dose": rng.normal(size=300), "site": rng.choice(["a", "b"], 300)}
+    )
+    frame["grade"] = np.digitize(frame.dose + rng.logistic(size=300), [-1, 1])
+    csv = tmp_path / "grades.csv"
+    frame.to_csv(csv, index=False)
+    png = tmp_path / "levels.png"
+    out = run("fit", str(csv), "--target", "grade", "--model", "ordinal",
+              "--plot", str(png), "--plot-x", "dose")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    image = imread(png)
+    assert image.shape[0] > 100 and image[..., :3].std() > 0.05
+    out = run("fit", str(csv), "--target", "grade", "--model", "ordinal",
+              "--plot", str(png), "--plot-kind", "roc")  # fmt: skip
+    assert out.returncode == 2 and "level probabilities" in out.stderr

@@ -24,7 +24,15 @@ from ..inference.covariance import COVARIANCE_ESTIMATORS
 
 FORMATS = ("text", "markdown", "csv", "json")
 MODELS = ("auto", "binary", "multinomial", "ordinal")
-PLOT_KINDS = ("overview", "scurve", "convergence", "roc", "calibration", "forest")
+PLOT_KINDS = (
+    "overview",
+    "scurve",
+    "convergence",
+    "roc",
+    "calibration",
+    "forest",
+    "levels",
+)
 
 FIT_EXAMPLES = """examples:
   newtonlogit fit admissions.csv --formula "admit ~ gre + gpa + C(rank)"
@@ -132,7 +140,8 @@ def _add_plot_options(fit) -> None:
         "--plot-kind",
         choices=PLOT_KINDS,
         default="overview",
-        help="which figure --plot writes (default: overview)",
+        help="which figure --plot writes (default: overview; an ordinal model "
+        "draws its level probabilities, levels)",
     )
     fit.add_argument(
         "--plot-x", metavar="COL", help="predictor of the scurve plot (default: first)"
@@ -311,10 +320,8 @@ def _fit_multinomial(args, formula: str, frame: pd.DataFrame, options: dict):
 def _fit_ordinal(args, formula: str, frame, options: dict):
     from ..families.ordinal.fit import ologit
 
-    flags = (("--firth", args.firth), ("--plot", args.plot))
-    refused = [flag for flag, used in flags if used]
-    if refused:
-        raise DataError(f"{', '.join(refused)} not available with --model ordinal")
+    if args.firth:
+        raise DataError("--firth is not available with --model ordinal")
     if args.levels:
         options["levels"] = _levels(args.levels, frame, formula)
     return ologit(formula, data=frame, **options)

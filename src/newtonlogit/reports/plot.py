@@ -15,7 +15,9 @@ model with data take the data and, for a formula fit, find the response in it
 - :func:`calibration`: observed event rate against mean predicted probability
   in bins of predicted probability;
 - :func:`forest`: odds ratios with their intervals, log scale;
-- :func:`overview`: the last four in one figure (``newtonlogit fit --plot``).
+- :func:`overview`: the last four in one figure (``newtonlogit fit --plot``);
+- :func:`level_probabilities`: an ordinal model's probability of each level
+  against one predictor, with pointwise intervals.
 """
 
 from __future__ import annotations
@@ -120,6 +122,45 @@ def s_curve(
     ax.set(xlabel=x, ylabel="probability of the event", ylim=(-0.12, 1.12))
     ax.set_title(f"Fitted probability against {x}")
     ax.legend(loc="best", frameon=False)
+    return fig
+
+
+def level_probabilities(
+    results: Any,
+    data: Any,
+    x: str,
+    *,
+    level: float = 0.95,
+    ax=None,
+    figsize=None,
+    dpi: float = 100,
+):
+    """Each level's predicted probability against predictor ``x``, with its
+    ``level`` interval, for a model with ``levels`` (an ordinal fit).
+
+    Other predictors are held at their mean (numeric) or most common value.
+    """
+    levels = getattr(results, "levels", None)
+    if levels is None:
+        raise DataError("level_probabilities needs a model with levels (ologit)")
+    frame = _pandas(data)
+    if x not in frame.columns or not pd.api.types.is_numeric_dtype(frame[x]):
+        raise DataError(f"level_probabilities: data has no numeric column {x!r}")
+    grid_x = np.linspace(frame[x].min(), frame[x].max(), 100)
+    categorical = _categorical_columns(results, frame.columns)
+    grid = pd.DataFrame(
+        {c: [_typical(frame[c], c in categorical)] * grid_x.size for c in frame.columns}
+    )
+    grid[x] = grid_x
+    table = results.predict(grid, interval=True, level=level)
+    fig, ax = _figure(ax, figsize, dpi)
+    for j, name in enumerate(levels):
+        rows = table.xs(name, level="level")
+        ax.plot(grid_x, rows["probability"], color=f"C{j}", lw=2, label=str(name))
+        ax.fill_between(grid_x, rows["lower"], rows["upper"], color=f"C{j}", alpha=0.2)
+    ax.set(xlabel=x, ylabel="probability of the level", ylim=(0, 1))
+    ax.set_title(f"Level probabilities against {x} ({level:.0%} intervals)")
+    ax.legend(loc="best", frameon=False, title="level")
     return fig
 
 
@@ -339,7 +380,16 @@ def plot_for_cli(
     if spec is not None:  # rows dropped from the fit (missing="drop") are left out
         used = [c for c in (*spec.variables, *spec.response) if c in frame.columns]
         frame = frame.dropna(subset=used).reset_index(drop=True)
-    if kind == "scurve":
+    if hasattr(results, "levels"):  # an ordinal model: one figure of its own
+        if kind not in ("overview", "levels"):
+            raise DataError(
+                f"--plot-kind {kind} is for binary models; an ordinal model draws "
+                "its level probabilities (--plot-kind levels, --plot-x COL)"
+            )
+        fig = level_probabilities(results, frame, x or _first_numeric(results, frame))
+    elif kind == "levels":
+        raise DataError("--plot-kind levels is for ordinal models (--model ordinal)")
+    elif kind == "scurve":
         x = x or _first_numeric(results, frame)
         fig = s_curve(results, frame, x)
     elif kind in ("convergence", "forest"):
@@ -358,13 +408,14 @@ def _first_numeric(results, frame) -> str:
     for name in names:
         if name in frame.columns and pd.api.types.is_numeric_dtype(frame[name]):
             return name
-    raise DataError("--plot-kind scurve needs a numeric predictor (--plot-x COL)")
+    raise DataError("this figure needs a numeric predictor: name one with --plot-x COL")
 
 
 __all__ = [
     "calibration",
     "convergence",
     "forest",
+    "level_probabilities",
     "overview",
     "roc",
     "roc_curve",
