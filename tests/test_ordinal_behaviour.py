@@ -345,3 +345,16 @@ def test_level_probability_plot(tmp_path):
     np.testing.assert_allclose(curves.sum(axis=0), 1.0, rtol=1e-12)
     with pytest.raises(DataError, match="levels"):
         nl.plot.level_probabilities(nl.logit(X, y > 1), frame, "dose")
+
+
+def test_missing_rows_dropped_and_counted(fitted):
+    X, y, res = fitted
+    holes = X.copy()
+    holes[[3, 7], 1] = np.nan
+    dropped = nl.ologit(holes, y, missing="drop")
+    keep = np.ones(len(y), dtype=bool)
+    keep[[3, 7]] = False
+    np.testing.assert_allclose(dropped.coef, nl.ologit(X[keep], y[keep]).coef)
+    assert dropped.n_dropped == 2
+    with pytest.raises(DataError, match="missing"):
+        nl.ologit(holes, y)
