@@ -177,7 +177,7 @@ def ologit(
         monitor=monitor,
     )
     separation = monitor.separation if monitor.separation else None
-    warn_if_not_converged(fit, separation, "fewer levels or fewer covariates")
+    warn_if_not_converged(fit, separation, "merged levels or fewer covariates")
     theta = np.zeros(len(names))
     theta[free] = fit.beta
     refit = replace(refit, beta=theta)
