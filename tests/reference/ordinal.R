@@ -30,9 +30,11 @@ fit_summary <- function(fit, polr_fit) {
   )
 }
 
-# Brant (1990), as R's brant package computes it (that package is not
-# installed here): separate binary glms of Y > j, their joint covariance from
-# Brant's formula, and the Wald test of equal slopes; frequency weights w.
+# Brant, R. (1990). Assessing proportionality in the proportional odds model
+# for ordinal logistic regression. Biometrics 46, 1171-1178. Computed as R's
+# brant package does (that package is not installed here): separate binary
+# glms of Y > j, their joint covariance from Brant's formula, and the Wald test
+# of equal slopes, overall and per column; frequency weights w.
 brant_test <- function(formula, data, w = rep(1, nrow(data))) {
   y <- model.response(model.frame(formula, data))
   X <- model.matrix(formula, data)  # with the intercept column
