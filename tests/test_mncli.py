@@ -74,4 +74,4 @@ def test_options_for_two_classes_only_are_refused(files):
     assert out.stderr.strip().count("\n") == 0 and "--firth" in out.stderr
     assert "Traceback" not in out.stderr
     out = run("predict", str(files["model"]), str(files["csv"]), "--interval")
-    assert out.returncode == 2 and "binary models only" in out.stderr
+    assert out.returncode == 2 and "not available for multinomial" in out.stderr
