@@ -20,7 +20,6 @@ from newtonlogit.exceptions import (
     SeparationWarning,
 )
 from newtonlogit.families.ordinal import kernels
-from newtonlogit.families.ordinal.separation import check_ordinal_separation
 from newtonlogit.kernels.block import Block
 
 
@@ -125,6 +124,12 @@ def test_weights_are_frequencies():
     np.testing.assert_allclose(weighted.cov_array, repeated.cov_array, rtol=1e-8)
     assert weighted.loglik == pytest.approx(repeated.loglik, rel=1e-12)
     assert weighted.n_obs == counts.sum()
+    # the robust meat counts a weighted row as that many rows
+    robust = nl.ologit(X, y, weights=counts, cov_type="HC0")
+    repeated_robust = nl.ologit(
+        np.repeat(X, counts, axis=0), np.repeat(y, counts), cov_type="HC0"
+    )
+    np.testing.assert_allclose(robust.cov_array, repeated_robust.cov_array, rtol=1e-8)
 
 
 def test_two_levels_are_the_binary_logit():
@@ -223,10 +228,10 @@ def test_separation_is_diagnosed():
     assert res.separation.directions["x1"] == 1
     assert any("separation" in note for note in res.notes())
     X, y_ok = ordinal_data(seed=8)
-    assert not check_ordinal_separation(X, y_ok).separated
+    assert not nl.check_ordinal_separation(X, y_ok).separated
     # one level split off by a dummy: quasi-complete
     z = (y_ok == 3).astype(float)
-    found = check_ordinal_separation(np.column_stack([X, z]), y_ok)
+    found = nl.check_ordinal_separation(np.column_stack([X, z]), y_ok)
     assert found.separated and found.kind == "quasi-complete"
     assert found.directions["x4"] == 1
 

@@ -16,6 +16,7 @@ from .families.multinomial.fit import mnlogit
 from .families.multinomial.results import MNLogitResults
 from .families.ordinal.fit import ologit
 from .families.ordinal.results import OLogitResults
+from .families.ordinal.separation import check_ordinal_separation
 from .files.modelfile import load
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "MNLogitResults",
     "OLogitResults",
     "__version__",
+    "check_ordinal_separation",
     "check_separation",
     "load",
     "logit",
