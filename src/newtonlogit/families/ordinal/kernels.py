@@ -121,6 +121,9 @@ def cumulative_sums(xp, block: Block, theta):
     score_cuts = _transpose(xp, upper) @ _weighted(u, w) - _transpose(
         xp, lower
     ) @ _weighted(v, w)
+    # (Bordering the Gram with g / s and M / s, as the binary newton_sums does,
+    # to read X once, measured slower: 0.87x at 1,000,000 x 20 with 5 levels,
+    # 0.75x with 2, 1.03x at 300,000 x 100; the products below stay.)
     score_slopes = g @ X
     M = upper * _weighted(A + C, w)[:, None] + lower * _weighted(B + C, w)[:, None]
     cross = -(_transpose(xp, M) @ X)
