@@ -43,12 +43,27 @@ from matplotlib.figure import Figure  # noqa: E402
 fig = Figure(figsize=(6.4, 4.2), layout="constrained")
 ax = fig.subplots()
 bottom = np.zeros(len(grid))
-labels = ["strong Dem.", "weak Dem.", "ind. Dem.", "independent",
-          "ind. Rep.", "weak Rep.", "strong Rep."]
+labels = [
+    "strong Dem.",
+    "weak Dem.",
+    "ind. Dem.",
+    "independent",
+    "ind. Rep.",
+    "weak Rep.",
+    "strong Rep.",
+]
 for k in range(probabilities.shape[1]):
-    ax.bar(grid["selfLR"], probabilities[:, k], bottom=bottom, label=labels[k],
-           color=f"C{k}")
+    ax.bar(
+        grid["selfLR"],
+        probabilities[:, k],
+        bottom=bottom,
+        label=labels[k],
+        color=f"C{k}",
+    )
     bottom += probabilities[:, k]
-ax.set(xlabel="self-placed ideology (1 liberal ... 7 conservative)",
-       ylabel="predicted probability", title="Party identification")
+ax.set(
+    xlabel="self-placed ideology (1 liberal ... 7 conservative)",
+    ylabel="predicted probability",
+    title="Party identification",
+)
 ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5), frameon=False)

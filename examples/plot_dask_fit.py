@@ -27,8 +27,10 @@ y_dask = da.from_array(y, chunks=n // 8)
 on_dask = nl.logit(X_dask, y_dask)
 in_memory = nl.logit(X, y)
 print(on_dask.params)
-print("largest difference from the in-memory fit:",
-      f"{np.max(np.abs(on_dask.params - in_memory.params)):.1e}")
+print(
+    "largest difference from the in-memory fit:",
+    f"{np.max(np.abs(on_dask.params - in_memory.params)):.1e}",
+)
 print("iterations:", on_dask.n_iter)
 
 # %%

@@ -42,8 +42,12 @@ print(res.lr_test())
 print(res.wald_test(["GPA", "PSI"]))
 smaller = nl.logit(X[["GPA", "TUCE"]], y)
 print(res.lr_test(smaller))
-print("McFadden", round(res.pseudo_r2(), 4), "Nagelkerke",
-      round(res.pseudo_r2("nagelkerke"), 4))
+print(
+    "McFadden",
+    round(res.pseudo_r2(), 4),
+    "Nagelkerke",
+    round(res.pseudo_r2("nagelkerke"), 4),
+)
 
 # %%
 # Robust (sandwich) standard errors: ``HC0`` to ``HC3`` as R's ``sandwich``.

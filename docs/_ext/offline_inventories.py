@@ -118,7 +118,10 @@ EXTERNAL = {
                 "py:class",
                 "api/_as_gen/matplotlib.figure.Figure.html",
             ),
-            "matplotlib.axes.Axes": ("py:class", "api/_as_gen/matplotlib.axes.Axes.html"),
+            "matplotlib.axes.Axes": (
+                "py:class",
+                "api/_as_gen/matplotlib.axes.Axes.html",
+            ),
         },
     ),
 }
