@@ -84,7 +84,10 @@ html_theme_options = {
     "header_links_before_dropdown": 6,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+# pages without sub-pages need no section navigation
+html_sidebars = {"index": [], "method": [], "architecture": []}
 html_show_sourcelink = False
 
 # The gallery runs statsmodels and Dask; their deprecation chatter is not ours.
