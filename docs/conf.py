@@ -92,13 +92,13 @@ html_show_sourcelink = False
 
 # The gallery runs statsmodels and Dask; their deprecation chatter is not ours.
 warnings.filterwarnings("ignore", category=FutureWarning, module="statsmodels")
-os.environ.setdefault("COLUMNS", "88")
 
 
 def _write_cli_reference() -> None:
     """``api/cli-generated.md``: every command's ``--help``, from the parser."""
     from newtonlogit.cli.main import build_parser
 
+    os.environ["COLUMNS"] = "80"  # argparse wraps the help to the terminal width
     parser = build_parser()
     (commands,) = (
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
@@ -121,5 +121,17 @@ def _skip_member(app, what, name, obj, skip, options):
     return None
 
 
+# Results objects are made by the fitting functions, never by users; their
+# dataclass signatures (twenty internal fields) would only mislead.
+_MADE_BY_FITS = {"LogitResults", "MNLogitResults", "Separation"}
+
+
+def _signature(app, what, name, obj, options, signature, return_annotation):
+    if what == "class" and name.rsplit(".", 1)[-1] in _MADE_BY_FITS:
+        return "", None
+    return None
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
+    app.connect("autodoc-process-signature", _signature)
