@@ -22,6 +22,15 @@ EXTERNAL = {
             "pickle": ("py:module", "library/pickle.html#module-pickle"),
         },
     ),
+    "scipy": (
+        "https://docs.scipy.org/doc/scipy/",
+        {
+            "scipy.optimize.linprog": (
+                "py:function",
+                "reference/generated/scipy.optimize.linprog.html",
+            ),
+        },
+    ),
     "numpy": (
         "https://numpy.org/doc/stable/",
         {
@@ -46,6 +55,14 @@ EXTERNAL = {
             "sklearn.linear_model.LogisticRegression": (
                 "py:class",
                 "modules/generated/sklearn.linear_model.LogisticRegression.html",
+            ),
+            "sklearn.base.BaseEstimator": (
+                "py:class",
+                "modules/generated/sklearn.base.BaseEstimator.html",
+            ),
+            "sklearn.base.ClassifierMixin": (
+                "py:class",
+                "modules/generated/sklearn.base.ClassifierMixin.html",
             ),
             "sklearn.pipeline.Pipeline": (
                 "py:class",
