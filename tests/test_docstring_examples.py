@@ -17,7 +17,15 @@ import newtonlogit as nl
 
 matplotlib.use("Agg")  # the plot examples make pyplot figures too
 
-PLOTS = ["s_curve", "convergence", "roc", "calibration", "forest", "overview"]
+PLOTS = [
+    "s_curve",
+    "convergence",
+    "roc",
+    "calibration",
+    "forest",
+    "overview",
+    "level_probabilities",
+]
 
 
 def public_objects() -> dict[str, object]:

@@ -43,6 +43,20 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
     coef_ : ndarray, shape (n_features,)
     thresholds_ : ndarray, shape (n_levels - 1,)
     results_ : OLogitResults
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 1))
+    >>> y = np.digitize(x[:, 0] + rng.logistic(size=500), [-1.0, 1.0])
+    >>> labels = np.array(["low", "mid", "high"])[y]
+    >>> model = nl.OrdinalRegression(levels=["low", "mid", "high"]).fit(x, labels)
+    >>> model.predict([[-2.0], [0.0], [2.0]]).tolist()
+    ['low', 'mid', 'high']
+    >>> model.coef_.round(2)
+    array([0.99])
     """
 
     def __init__(

@@ -30,26 +30,12 @@ from scipy.special import ndtri
 
 from ..data.checks import INTERCEPT, as_array
 from ..exceptions import DataError
+from .canvas import _categorical_columns, _figure, _pandas, _typical
+from .levels import level_probabilities
 
 # A fitted binary model (newtonlogit.LogitResults); not imported, so that this
 # layer stays below the families.
 LogitResults = Any
-
-FIGSIZE = (6.4, 4.8)
-
-
-def _figure(ax, figsize, dpi, nrows=1, ncols=1):
-    if ax is not None:
-        return ax.figure, ax
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise DataError(
-            "plots need matplotlib: pip install 'newtonlogit[plot]'"
-        ) from None
-    fig = Figure(figsize=figsize or FIGSIZE, dpi=dpi, layout="constrained")
-    axes = fig.subplots(nrows, ncols)
-    return fig, axes
 
 
 # -- data -------------------------------------------------------------------
@@ -139,67 +125,6 @@ def s_curve(
     ax.set_title(f"Fitted probability against {x}")
     ax.legend(loc="best", frameon=False)
     return fig
-
-
-def level_probabilities(
-    results: Any,
-    data: Any,
-    x: str,
-    *,
-    level: float = 0.95,
-    ax=None,
-    figsize=None,
-    dpi: float = 100,
-):
-    """Each level's predicted probability against predictor ``x``, with its
-    ``level`` interval, for a model with ``levels`` (an ordinal fit).
-
-    Other predictors are held at their mean (numeric) or most common value.
-    """
-    levels = getattr(results, "levels", None)
-    if levels is None:
-        raise DataError("level_probabilities needs a model with levels (ologit)")
-    frame = _pandas(data)
-    if x not in frame.columns or not pd.api.types.is_numeric_dtype(frame[x]):
-        raise DataError(f"level_probabilities: data has no numeric column {x!r}")
-    grid_x = np.linspace(frame[x].min(), frame[x].max(), 100)
-    categorical = _categorical_columns(results, frame.columns)
-    grid = pd.DataFrame(
-        {c: [_typical(frame[c], c in categorical)] * grid_x.size for c in frame.columns}
-    )
-    grid[x] = grid_x
-    table = results.predict(grid, interval=True, level=level)
-    fig, ax = _figure(ax, figsize, dpi)
-    for j, name in enumerate(levels):
-        rows = table.xs(name, level="level")
-        ax.plot(grid_x, rows["probability"], color=f"C{j}", lw=2, label=str(name))
-        ax.fill_between(grid_x, rows["lower"], rows["upper"], color=f"C{j}", alpha=0.2)
-    ax.set(xlabel=x, ylabel="probability of the level", ylim=(0, 1))
-    ax.set_title(f"Level probabilities against {x} ({level:.0%} intervals)")
-    ax.legend(loc="best", frameon=False, title="level")
-    return fig
-
-
-def _typical(column: pd.Series, categorical: bool):
-    numeric = pd.api.types.is_numeric_dtype(column)
-    if numeric and not categorical and not pd.api.types.is_bool_dtype(column):
-        return column.mean()
-    return column.mode(dropna=True).iloc[0]
-
-
-def _categorical_columns(results: LogitResults, columns) -> set[str]:
-    """Columns a formula encodes as categories (``C(rank)``): held at their
-    most common value, since their mean may not be a level."""
-    from ..data.formula import _single_variable
-
-    spec = results.model_spec
-    if spec is None:
-        return set()
-    found = set()
-    for factor, (kind, _state) in spec.encoder_state.items():
-        if kind == "categorical":
-            found.add(_single_variable(factor, columns))
-    return found - {None}
 
 
 def convergence(results: LogitResults, *, ax=None, figsize=None, dpi: float = 100):
@@ -448,17 +373,6 @@ def overview(
     roc(results, data, y, ax=axes[1, 0])
     calibration(results, data, y, ax=axes[1, 1])
     return fig
-
-
-def _pandas(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    from ..data.checks import as_frame
-
-    frame = as_frame(data)
-    if frame is None:
-        raise DataError("plots need the data as a DataFrame (pandas, polars, ...)")
-    return frame.to_pandas()
 
 
 # -- the command line --------------------------------------------------------

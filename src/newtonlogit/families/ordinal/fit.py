@@ -111,6 +111,32 @@ def ologit(
     Returns
     -------
     OLogitResults
+
+    Examples
+    --------
+    Three ordered levels; ``logit P(y <= j) = threshold_j - x'b``, as polr:
+
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 1))
+    >>> y = np.digitize(x[:, 0] + rng.logistic(size=500), [-1.0, 1.0])
+    >>> res = nl.ologit(x, y)
+    >>> res.params.round(2)
+    0|1   -0.93
+    1|2    0.97
+    x1     0.99
+    Name: coef, dtype: float64
+    >>> res.predict([[0.0]]).round(3)
+    array([[0.284, 0.441, 0.275]])
+
+    Labels without an order of their own take ``levels``:
+
+    >>> labels = np.array(["low", "mid", "high"])[y]
+    >>> nl.ologit(x, labels, levels=["low", "mid", "high"]).thresholds.round(2)
+    low|mid    -0.93
+    mid|high    0.97
+    Name: coef, dtype: float64
     """
     if not tol > 0 or max_iter < 0:
         raise ValueError("tol must be positive and max_iter non-negative")

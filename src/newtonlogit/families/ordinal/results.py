@@ -35,7 +35,27 @@ TITLE = "Ordinal logistic regression results (proportional odds)"
 @dataclass(frozen=True, eq=False)
 class OLogitResults:
     """A fitted cumulative-logit (proportional-odds) model,
-    ``logit P(Y <= j) = zeta_j - x'b``."""
+    ``logit P(Y <= j) = zeta_j - x'b``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 1))
+    >>> y = np.digitize(x[:, 0] + rng.logistic(size=500), [-1.0, 1.0])
+    >>> res = nl.ologit(x, y)
+    >>> res.slopes.round(2)
+    x1    0.99
+    Name: coef, dtype: float64
+    >>> res.brant_test().round(3)  # proportional odds hold
+             chi2  df  p_value
+    Omnibus  0.18   1    0.672
+    x1       0.18   1    0.672
+    >>> me = res.marginal_effects()  # dP(y = j)/dx for each level j
+    >>> float(me["dydx"].sum()) == 0.0 or abs(float(me["dydx"].sum())) < 1e-12
+    True
+    """
 
     coef_names: tuple[str, ...]  # thresholds, then slopes (estimated ones)
     coef: np.ndarray

@@ -39,6 +39,16 @@ def check_ordinal_separation(
 
     ``directions`` are by parameter (thresholds ``"a|b"`` first, then the
     columns): ``+1``/``-1`` for an estimate running to ``+inf``/``-inf``.
+
+    Examples
+    --------
+    A covariate that orders the levels without overlap:
+
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> x = np.linspace(-2, 2, 60)[:, None]
+    >>> nl.check_ordinal_separation(x, np.digitize(x[:, 0], [-1.0, 1.0]))
+    <Separation: complete; infinite estimates: 0|1 -> -inf, 1|2 -> +inf, x1 -> +inf>
     """
     design = make_design(
         X,
