@@ -42,6 +42,9 @@ def to_document(results: ConditionalResults) -> dict:
             "events": int(results.n_events),
             "strata": int(results.n_strata),
             "informative_strata": int(results.n_informative),
+            "penalized_loglik": None
+            if results.penalized_loglik is None
+            else _float(results.penalized_loglik),
             "notes": list(results.notes_of_fit()),
         },
         rows=int(results.n_obs),
@@ -65,8 +68,11 @@ def from_document(check: _Checker, document: Mapping) -> ConditionalResults:
     if not np.allclose(cov, cov.T, rtol=1e-10, atol=0, equal_nan=True):
         raise ModelFileError(f"{label}: 'cov' is not symmetric")
     penalty = check.typed(model, "penalty", (str, type(None)))
-    if penalty is not None:
+    if penalty not in (None, "firth"):
         raise ModelFileError(f"{label}: unknown penalty {penalty!r}")
+    penalized = None
+    if penalty is not None:
+        penalized = check.floats(fit, "penalized_loglik", (), finite=True).item()
     spec = model.get("formula")
     return ConditionalResults(
         coef_names=tuple(names),
@@ -85,6 +91,8 @@ def from_document(check: _Checker, document: Mapping) -> ConditionalResults:
         n_strata=check.count(fit, "strata"),
         n_informative=check.count(fit, "informative_strata"),
         message=check.typed(fit, "message", str),
+        penalty=penalty,
+        penalized_loglik=penalized,
         cov_type=_cov_type(check, estimates),
         n_groups=check.count(estimates, "n_groups"),
         fit_notes=tuple(check.strings(fit, "notes")),

@@ -8,7 +8,7 @@ its matched set and the number of cases in it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -55,6 +55,8 @@ class ConditionalResults:
     refit: object | None = field(default=None, repr=False)
     cov_type: str = "nonrobust"
     n_groups: int = 0
+    # the diagnosis when the sets are separated (the MLE does not exist)
+    separation: object | None = None
     fit_notes: tuple[str, ...] = ()
     model_spec: object | None = field(default=None, repr=False)
     n_dropped: int = 0
@@ -248,7 +250,16 @@ class ConditionalResults:
         return list(self.fit_notes)
 
     def notes(self) -> list[str]:
-        notes = [*standard_notes(self), *self.notes_of_fit()]
+        plain = replace(self, penalty=None) if self.penalty == "firth" else self
+        notes = [*standard_notes(plain), *self.notes_of_fit()]
+        if self.penalty == "firth":
+            notes.append(
+                "Firth's penalized conditional likelihood (Heinze and Puhr 2010): "
+                "estimates finite under separation. Standard errors are "
+                "sqrt(diag(I^-1)) at the estimate, profile intervals are of the "
+                "penalized likelihood; the log-likelihood shown is the unpenalized "
+                f"one (penalized: {self.penalized_loglik:.6g})."
+            )
         if self.n_informative < self.n_strata:
             notes.append(
                 f"{self.n_strata - self.n_informative} stratum/strata without both "
