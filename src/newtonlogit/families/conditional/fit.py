@@ -19,18 +19,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ...backends import backend_for, is_dask, is_device_array
-from ...data.design import Design, make_design
+from ...backends import backend_for, is_device_array
+from ...data.design import make_design
 from ...data.inputs import resolve_inputs
 from ...exceptions import CollinearityError, CollinearityWarning, DataError
-from ...inference.covariance import (
-    CovarianceInputs,
-    check_cov_type,
-    covariance,
-    group_codes,
-)
+from ...inference.covariance import CovarianceInputs, check_cov_type, covariance
 from ...solver.newton import cho_inverse, newton, warn_if_not_converged
 from ...solver.objective import Restricted, aliased_columns
 from ...solver.refit import Refitter
@@ -39,6 +33,7 @@ from . import kernels
 from .objective import ConditionalLikelihood, Firth
 from .results import COV_TYPES, ConditionalResults
 from .separation import conditional_separation, strata_note
+from .strata import check_cov, group_rows, strata_counts
 
 METHODS = kernels.METHODS
 PENALTIES = (None, "firth")
@@ -76,7 +71,8 @@ def clogit(
         1 for a case, 0 for a control (or two labels, the larger the case).
     strata : array-like or str
         The matched set of every row (any labels); with a formula, also the
-        name of a column of ``data``.
+        name of a column of ``data``. On Dask each set must lie in one
+        partition, its rows together (``df.set_index(strata)`` does both).
     method : {"exact", "efron", "breslow"}
         The conditional likelihood computed exactly (Gail, Lubin and
         Rubinstein's recursion), or Efron's or Breslow's approximation of it,
@@ -120,10 +116,10 @@ def clogit(
         segments=strata,
     )
     for value in (inputs.X, inputs.y, inputs.weights, inputs.offset):
-        if value is not None and (is_dask(value) or is_device_array(value)):
+        if value is not None and is_device_array(value):
             raise DataError(
-                "clogit takes in-memory data (NumPy, pandas, polars) for now; "
-                "compute Dask collections or move device arrays to the host first"
+                "clogit takes NumPy, pandas, polars or Dask data for now; move "
+                "device arrays to the host first"
             )
     design = make_design(
         inputs.X,
@@ -137,8 +133,8 @@ def clogit(
         raise DataError("y must be a 0/1 case indicator, one value per row")
     if hasattr(design.X, "tocsr"):
         raise DataError("clogit takes dense X; convert sparse X with .toarray()")
-    design, n_groups = _grouped(design, inputs.segments, inputs.groups)
-    _check_cov(cov_type, method, design)
+    design, host, n_groups = group_rows(design, inputs.segments, inputs.groups)
+    check_cov(cov_type, method, host)
     backend = backend_for(design.X)(design)
     likelihood = ConditionalLikelihood(backend, method)
     names = list(design.feature_names)
@@ -187,10 +183,10 @@ def clogit(
             bread = np.linalg.inv(info[np.ix_(free, free)])
         except np.linalg.LinAlgError:
             bread = np.full((int(free.sum()),) * 2, np.nan)
-    strata_summary = _strata_counts(design)
+    strata_summary = strata_counts(host)
     n_obs = design.n_rows
-    if design.weights is not None:
-        n_obs = int(np.count_nonzero(design.weights > 0))
+    if host.weights is not None:
+        n_obs = int(np.count_nonzero(host.weights > 0))
     cov_inputs = CovarianceInputs(
         backend,
         SimpleNamespace(
@@ -229,6 +225,7 @@ def clogit(
         fit_notes=() if separation is None else (strata_note(separation),),
         **strata_summary,
     )
+    getattr(backend, "release", lambda: None)()  # drop data cached for the fit
     return inputs.attach(res)
 
 
@@ -245,89 +242,6 @@ def _check_options(method, penalty, tol, max_iter, cov_type, groups) -> None:
             f"cov_type {cov_type!r} needs leverages, which the conditional "
             f"likelihood does not define; use one of {COV_TYPES}"
         )
-
-
-def _grouped(design: Design, strata: Any, groups: Any) -> tuple[Design, int]:
-    """The design with its rows grouped by stratum (a stable sort, no copy if
-    they are grouped already), the strata as ``segments``, the cluster codes."""
-    n = design.n_rows
-    labels = strata.to_numpy() if isinstance(strata, pd.Series | pd.Index) else strata
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.shape[0] != n:
-        raise DataError(
-            f"strata must have one label per row ({n}); got shape {labels.shape}"
-        )
-    missing = pd.isna(labels)
-    if missing.any():
-        raise DataError(
-            f"strata has a missing label at row {int(np.flatnonzero(missing)[0])} "
-            "(pass missing='drop' to drop such rows)"
-        )
-    codes, _ = pd.factorize(labels)
-    cluster, n_groups = (None, 0) if groups is None else group_codes(groups, n)
-    if np.any(np.diff(codes) < 0):
-        order = np.argsort(codes, kind="stable")
-
-        def take(a):
-            return None if a is None else a[order]
-
-        design = replace(
-            design,
-            X=design.X[order],
-            y=design.y[order],
-            weights=take(design.weights),
-            offset=take(design.offset),
-        )
-        codes, cluster = codes[order], take(cluster)
-    design = replace(design, segments=codes.astype(np.intp), groups=cluster)
-    w = design.weights
-    if w is not None:
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        first = np.repeat(w[starts], np.diff(np.r_[starts, n]))
-        if not np.array_equal(w, first):
-            row = int(np.flatnonzero(w != first)[0])
-            raise DataError(
-                f"weights must be constant within each stratum (a weight counts "
-                f"a whole matched set); stratum {_label(labels, codes, row)!r} "
-                "has different weights"
-            )
-    return design, n_groups
-
-
-def _label(labels, codes, row):
-    return pd.unique(labels)[codes[row]]
-
-
-def _check_cov(cov_type: str, method: str, design: Design) -> None:
-    if cov_type not in ("HC0", "HC1", "cluster") or method != "exact":
-        return
-    codes, y = design.segments, design.y
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    cases = np.add.reduceat(y, starts)
-    if np.all(cases <= 1):
-        return  # 1:M sets: exact = Breslow, survival's residuals
-    if cov_type == "cluster":
-        g = design.groups
-        if np.array_equal(g, np.repeat(g[starts], np.diff(np.r_[starts, len(g)]))):
-            return
-    raise DataError(
-        "robust covariance with method='exact' and sets of several cases needs "
-        "clusters that hold whole strata (survival refuses it too): use "
-        "method='efron' or 'breslow', or cov_type='cluster' with such groups"
-    )
-
-
-def _strata_counts(design: Design) -> dict:
-    codes, y = design.segments, design.y
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    sizes = np.diff(np.r_[starts, len(codes)])
-    cases = np.add.reduceat(y, starts)
-    informative = (cases > 0) & (cases < sizes)
-    return dict(
-        n_strata=int(starts.size),
-        n_informative=int(informative.sum()),
-        n_events=int(y.sum()),
-    )
 
 
 def _start(start: Any, k: int) -> np.ndarray:
