@@ -99,6 +99,30 @@ def clogit(
     Returns
     -------
     ConditionalResults
+
+    Examples
+    --------
+    Two hundred matched sets of three rows, one case each, drawn from the
+    model with a log odds ratio of 1 per unit of ``x``:
+
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> sets = np.repeat(np.arange(200), 3)
+    >>> x = rng.normal(size=(600, 1))
+    >>> gumbel = rng.gumbel(size=(200, 3))
+    >>> case = np.argmax(x.reshape(200, 3) + gumbel, axis=1)
+    >>> y = (np.arange(3) == case[:, None]).ravel().astype(int)
+    >>> res = nl.clogit(x, y, strata=sets)
+    >>> res.params.round(2)
+    x1    0.87
+    Name: coef, dtype: float64
+    >>> res.conf_int(method="profile").round(2)
+        lower  upper
+    x1   0.65   1.11
+
+    With a formula, ``strata`` names a column:
+    ``nl.clogit("case ~ spontaneous + induced", data=infert, strata="stratum")``.
     """
     _check_options(method, penalty, tol, max_iter, cov_type, groups)
     if isinstance(X, str) and isinstance(strata, str) and data is None:

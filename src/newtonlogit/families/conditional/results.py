@@ -31,7 +31,31 @@ COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
 
 @dataclass(frozen=True, eq=False)
 class ConditionalResults:
-    """A fitted conditional logistic regression (one coefficient per column)."""
+    """A fitted conditional logistic regression (one coefficient per column).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> sets = np.repeat(np.arange(200), 3)
+    >>> x = rng.normal(size=(600, 1))
+    >>> case = np.argmax(x.reshape(200, 3) + rng.gumbel(size=(200, 3)), axis=1)
+    >>> y = (np.arange(3) == case[:, None]).ravel().astype(int)
+    >>> res = nl.clogit(x, y, strata=sets)
+    >>> res.n_strata, res.n_events, res.method
+    (200, 200, 'exact')
+    >>> res.std_errors.round(2)
+    x1    0.12
+    Name: std_err, dtype: float64
+    >>> print(res.lr_test())
+    LR test vs null model: chi2(1) = 74.8253, p = 5.143e-18
+
+    The probability that each row is the case of its set:
+
+    >>> res.predict(x[:3], sets[:3]).round(3)
+    array([0.297, 0.237, 0.466])
+    """
 
     coef_names: tuple[str, ...]
     coef: np.ndarray
