@@ -39,6 +39,8 @@ def test_fit_save_summary_predict(tmp_path):
 def test_usage_errors_are_one_line(tmp_path):
     out = run("fit", str(INFERT), "--formula", FORMULA, "--model", "conditional")
     assert out.returncode == 2 and "--strata" in out.stderr
+    out = run("fit", str(INFERT), "--formula", FORMULA, "--method", "efron")
+    assert out.returncode == 2 and "--method" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     out = run(
         "fit", str(INFERT), "--formula", FORMULA, "--model", "conditional",

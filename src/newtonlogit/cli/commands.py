@@ -85,8 +85,7 @@ def _add_fit(commands) -> None:
     fit.add_argument(
         "--method",
         choices=CONDITIONAL_METHODS,
-        default="exact",
-        help="conditional likelihood: exact (default), efron or breslow",
+        help="with --model conditional: exact (default), efron or breslow",
     )
     fit.add_argument("--weights", metavar="COL", help="frequency-weight column")
     fit.add_argument("--firth", action="store_true", help="Firth's penalized fit")
@@ -215,8 +214,14 @@ def run_fit(args: argparse.Namespace) -> None:
 
 
 def _run_fit(args: argparse.Namespace, frame) -> None:
-    if (args.model == "conditional") != (args.strata is not None):
-        raise DataError("--model conditional and --strata COLUMN go together")
+    conditional = args.model == "conditional"
+    if conditional != (args.strata is not None) or (
+        args.method is not None and not conditional
+    ):
+        raise DataError(
+            "--model conditional and --strata COLUMN go together (and --method "
+            "is for --model conditional)"
+        )
     formula = args.formula or _formula_of(
         frame, args.target, args.features, (args.weights, args.groups, args.strata)
     )
@@ -324,7 +329,11 @@ def _fit_conditional(args, formula: str, frame, options: dict):
     if refused:
         raise DataError(f"{', '.join(refused)} not available with --model conditional")
     return clogit(
-        formula, data=frame, strata=args.strata, method=args.method, **options
+        formula,
+        data=frame,
+        strata=args.strata,
+        method=args.method or "exact",
+        **options,
     )
 
 

@@ -35,6 +35,10 @@ Efron and Breslow replace ``e_m`` by ``prod_{k<m} (sum_controls r +
 (1 - f_k) sum_cases r)`` with ``f_k = k / m`` (Efron) or ``0`` (Breslow): sums
 over rows, no recursion.
 
+These are NumPy kernels (``reduceat`` over the contiguous strata, batched
+products over sets of one shape): the family takes NumPy, pandas, polars and
+Dask data with NumPy chunks, not device arrays.
+
 Every method yields, per row, ``pi_i`` and ``h_i`` with score
 ``sum_i w (c_i - pi_i) x_i`` and information ``sum_i w x_i h_i^T`` (``h_i``
 the row's share of the Hessian in ``eta`` times ``X``), on ``X`` centred
