@@ -9,7 +9,6 @@ output files); models through :mod:`newtonlogit.files.modelfile`.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 
@@ -21,9 +20,11 @@ from ..families.binary.results import LogitResults
 from ..files.modelfile import load
 from ..files.tables import atomic_write, read_table, write_table
 from ..inference.covariance import COVARIANCE_ESTIMATORS
+from .render import render
 
 FORMATS = ("text", "markdown", "csv", "json")
-MODELS = ("auto", "binary", "multinomial", "ordinal")
+MODELS = ("auto", "binary", "multinomial", "ordinal", "conditional")
+CONDITIONAL_METHODS = ("exact", "efron", "breslow")
 PLOT_KINDS = (
     "overview",
     "scurve",
@@ -40,10 +41,13 @@ FIT_EXAMPLES = """examples:
   cat data.csv | newtonlogit fit - --target y -v --format json
   newtonlogit fit data.csv --formula "cbind(dead, alive) ~ dose" --plot fit.png
   newtonlogit fit data.csv --formula "y ~ x" --cov-type cluster --groups school
-  newtonlogit fit survey.csv --target rating --model ordinal --levels low,mid,high"""
+  newtonlogit fit survey.csv --target rating --model ordinal --levels low,mid,high
+  newtonlogit fit infert.csv --formula "case ~ spontaneous + induced" \
+      --model conditional --strata stratum"""
 PREDICT_EXAMPLES = """examples:
   newtonlogit predict m.json new.csv -o predictions.csv
-  newtonlogit predict m.json new.parquet --key id --interval --threshold 0.3"""
+  newtonlogit predict m.json new.parquet --key id --interval --threshold 0.3
+  newtonlogit predict conditional.json sets.csv --strata set --key set,id"""
 SUMMARY_EXAMPLES = """examples:
   newtonlogit summary m.json
   newtonlogit summary m.json --format markdown"""
@@ -82,14 +86,24 @@ def _add_fit(commands) -> None:
         "--model",
         choices=MODELS,
         default="auto",
-        help="binary, multinomial or ordinal; auto (default): binary for two "
-        "classes, multinomial for more",
+        help="auto (default): binary for two classes, multinomial for more; "
+        "binary, multinomial or ordinal (proportional odds) to choose; "
+        "conditional: conditional logistic regression of matched sets (needs "
+        "--strata)",
     )
     fit.add_argument(
         "--levels",
         metavar="A,B,C",
         help="with --model ordinal: the target's levels from lowest to highest "
         "(default: numbers in increasing order)",
+    )
+    fit.add_argument(
+        "--strata", metavar="COL", help="matched-set column for --model conditional"
+    )
+    fit.add_argument(
+        "--method",
+        choices=CONDITIONAL_METHODS,
+        help="with --model conditional: exact (default), efron or breslow",
     )
     fit.add_argument("--weights", metavar="COL", help="frequency-weight column")
     fit.add_argument("--firth", action="store_true", help="Firth's penalized fit")
@@ -173,6 +187,12 @@ def _add_predict(commands) -> None:
     )
     predict.add_argument("--level", type=float, default=0.95, help="interval level")
     predict.add_argument(
+        "--strata",
+        metavar="COL",
+        help="matched-set column, for a conditional model: probability is then "
+        "the chance that the row is the one case of its set",
+    )
+    predict.add_argument(
         "--threshold",
         type=float,
         default=0.5,
@@ -214,12 +234,20 @@ def run_fit(args: argparse.Namespace) -> None:
 
 
 def _run_fit(args: argparse.Namespace, frame) -> None:
+    conditional = args.model == "conditional"
+    if conditional != (args.strata is not None) or (
+        args.method is not None and not conditional
+    ):
+        raise DataError(
+            "--model conditional and --strata COLUMN go together (and --method "
+            "is for --model conditional)"
+        )
     formula = args.formula or _formula_of(
-        frame, args.target, args.features, (args.weights, args.groups)
+        frame, args.target, args.features, (args.weights, args.groups, args.strata)
     )
     if args.formula and args.features:
         raise DataError("--features goes with --target; a formula names its columns")
-    for option in ("weights", "groups"):
+    for option in ("weights", "groups", "strata"):
         column = getattr(args, option)
         if column is not None and column not in frame.columns:
             raise DataError(_unknown([column], frame, f"--{option} column"))
@@ -228,7 +256,9 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
     options = _fit_options(args)
     if args.levels and args.model != "ordinal":
         raise DataError("--levels goes with --model ordinal")
-    if args.model == "ordinal":
+    if args.model == "conditional":
+        results = _fit_conditional(args, formula, frame, options)
+    elif args.model == "ordinal":
         results = _fit_ordinal(args, formula, frame, options)
     elif args.model == "multinomial" or (
         args.model == "auto" and _multiclass(frame, formula)
@@ -342,6 +372,22 @@ def _levels(text: str, frame, formula: str) -> list:
     return levels
 
 
+def _fit_conditional(args, formula: str, frame, options: dict):
+    from ..families.conditional.fit import clogit
+
+    flags = (("--firth", args.firth), ("--plot", args.plot))
+    refused = [flag for flag, used in flags if used]
+    if refused:
+        raise DataError(f"{', '.join(refused)} not available with --model conditional")
+    return clogit(
+        formula,
+        data=frame,
+        strata=args.strata,
+        method=args.method or "exact",
+        **options,
+    )
+
+
 def _quote(name: str) -> str:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return name
@@ -393,6 +439,19 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
+    if hasattr(model, "n_strata"):  # conditional: within a matched set
+        if args.strata is None or args.interval:
+            raise DataError(
+                "a conditional model predicts within matched sets: pass --strata "
+                "COLUMN (and no --interval)"
+            )
+        if args.strata not in frame.columns:
+            raise DataError(_unknown([args.strata], frame, "--strata column"))
+        out["probability"] = model.predict(frame, frame[args.strata])
+        write_table(out, args.output)
+        return
+    if args.strata is not None:
+        raise DataError("--strata is for conditional models only")
     if not isinstance(model, LogitResults):  # one column per class or level
         ordinal = hasattr(model, "levels")
         labels = model.levels if ordinal else model.classes
@@ -427,49 +486,6 @@ def run_predict(args: argparse.Namespace) -> None:
 # -- summary -------------------------------------------------------------------
 def run_summary(args: argparse.Namespace) -> None:
     sys.stdout.write(render(load(args.model), args.format))
-
-
-def render(results: LogitResults, fmt: str) -> str:
-    """The model's summary (:meth:`LogitResults.summary`, the one layout) as
-    text, a Markdown document, the coefficient table as CSV, or JSON."""
-    summary = results.summary()
-    if fmt == "text":
-        return summary.as_text() + "\n"
-    table = summary.to_frame()
-    if isinstance(table.index, pd.MultiIndex):  # multinomial: "class:term"
-        table.index = [f"{block}:{name}" for block, name in table.index]
-    if fmt == "csv":
-        return table.to_csv(index_label="term")
-    if fmt == "json":
-        document = {
-            "title": summary.title,
-            "header": dict(summary.header),
-            "level": summary.level,
-            "coefficients": {
-                name: {k: _json_float(v) for k, v in row.items()}
-                for name, row in table.iterrows()
-            },
-            "notes": list(summary.notes),
-        }
-        return json.dumps(document, indent=2) + "\n"
-    return _markdown(summary, table)
-
-
-def _markdown(summary, table: pd.DataFrame) -> str:
-    lines = [f"### {summary.title}", "", "| | |", "|---|---|"]
-    lines += [f"| {label} | {value} |" for label, value in summary.header]
-    columns = ["term", *map(str, table.columns)]
-    lines += ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for name, row in table.iterrows():
-        cells = [str(name).replace("|", "\\|"), *(f"{v:.6g}" for v in row)]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", *(f"- {note}" for note in summary.notes)]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _json_float(v):
-    v = float(v)
-    return v if np.isfinite(v) else None
 
 
 __all__ = ["add_commands", "render"]

@@ -390,6 +390,7 @@ def encode_dask_formula(
         spec,
         0,
         resolved.get("groups"),
+        resolved.get("segments"),
     )
 
 
