@@ -152,7 +152,9 @@ def logit(
         codes, n_groups = group_codes(inputs.groups, design.n_rows)
         design = replace(design, groups=codes)
     backend = backend_for(design.X)(design)
-    likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)
+    likelihood = LogLikelihood(
+        backend, fit_intercept, design.loglik_constant, design.weight_unit()
+    )
     beta0 = _start(design, start)
     first = aliased = None
     if subsample_start and start is None and penalty is None and max_iter > 0:

@@ -49,6 +49,14 @@ class Design:
         names = list(self.feature_names)
         return [INTERCEPT, *names] if self.fit_intercept else names
 
+    def weight_unit(self) -> float:
+        """The mean frequency weight of a row (1 without weights): the unit in
+        which the log-likelihood's tolerances are set (see
+        :mod:`newtonlogit.newton`), so that scaling all weights changes no fit."""
+        if self.weights is None:
+            return 1.0
+        return float(namespace_of(self.weights).sum(self.weights)) / self.n_rows
+
     def outcome_totals(self) -> tuple[float, float]:
         """(Weighted) numbers of successes and of trials, as host floats.
 

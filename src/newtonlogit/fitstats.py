@@ -42,12 +42,14 @@ class _NullLikelihood:
 
     backend: Any
     constant: float
+    unit: float = 1.0  # the mean case weight (see newtonlogit.newton)
 
     def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
         ll, score, info, weight_sum = self.backend.map_sum(_kernels.null_sums, beta)
+        value = float(ll) + self.constant
         if not derivatives:
-            return Evaluation(float(ll) + self.constant)
-        return Evaluation(float(ll) + self.constant, score, info, float(weight_sum))
+            return Evaluation(value, unit=self.unit)
+        return Evaluation(value, score, info, float(weight_sum), unit=self.unit)
 
 
 def null_loglik(
@@ -71,7 +73,9 @@ def null_loglik(
             + special.xlogy(trials - events, 1.0 - share)
             + design.loglik_constant
         )
-    objective = _NullLikelihood(backend, design.loglik_constant)
+    objective = _NullLikelihood(
+        backend, design.loglik_constant, design.weight_unit()
+    )
     if not design.fit_intercept:
         return objective(np.zeros(1), False).value
     fit = newton(objective, np.array([start]), tol=tol, max_iter=max_iter)

@@ -48,21 +48,23 @@ PENALTIES = (None, "l2")
 
 @dataclass(frozen=True)
 class MultinomialLikelihood:
-    """Multinomial log-likelihood of the data held by ``backend``."""
+    """Multinomial log-likelihood of the data held by ``backend``; ``unit``
+    is the mean case weight (:meth:`Design.weight_unit`)."""
 
     backend: object
     fit_intercept: bool
     n_classes: int
+    unit: float = 1.0
 
     def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
         args = (beta, self.fit_intercept, self.n_classes)
         if not derivatives:
             (ll,) = self.backend.map_sum(_mnkernels.multinomial_loglik, *args)
-            return Evaluation(float(ll))
+            return Evaluation(float(ll), unit=self.unit)
         ll, score, info, weight_sum = self.backend.map_sum(
             _mnkernels.multinomial_sums, *args
         )
-        return Evaluation(float(ll), score, info, float(weight_sum))
+        return Evaluation(float(ll), score, info, float(weight_sum), unit=self.unit)
 
 
 def mnlogit(
@@ -163,7 +165,9 @@ def mnlogit(
     design = replace(design, offset=off)
     counts = _class_counts(design)
     backend = backend_for(design.X)(design)
-    likelihood = MultinomialLikelihood(backend, fit_intercept, n_classes)
+    likelihood = MultinomialLikelihood(
+        backend, fit_intercept, n_classes, design.weight_unit()
+    )
     names = design.coef_names
     k, n_coef = len(names), (n_classes - 1) * len(names)
     beta0 = _start(design, start, counts)

@@ -125,7 +125,7 @@ class MultinomialSeparationMonitor:
         if self.separation is not None or not isinstance(self.design.X, np.ndarray):
             return None  # checked once already, or no data at hand
         if event != "failed" and not _linear_rate(
-            rows, 3 if event == "iteration" else 1
+            rows, 3 if event == "iteration" else 1, evaluation
         ):
             return None
         self.separation = pairwise_separation(self.design, self.free, self.classes)

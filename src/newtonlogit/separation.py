@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .design import Design, make_design
+from .newton import Evaluation, value_scale
 from .objective import aliased_columns
 
 # detectseparation's threshold on the linear program's solution: a coefficient
@@ -299,7 +300,7 @@ class SeparationMonitor:
     def _suspect(self, event, evaluation, rows) -> bool:
         if event == "failed":
             return True
-        linear = _linear_rate(rows, 3 if event == "iteration" else 1)
+        linear = _linear_rate(rows, 3 if event == "iteration" else 1, evaluation)
         if event == "converged":
             return linear
         return linear and evaluation.saturated > 0
@@ -312,13 +313,14 @@ class SeparationMonitor:
         return Separation(True, "suspected", pd.Series(direction, index=names))
 
 
-def _linear_rate(rows: list[dict], count: int) -> bool:
+def _linear_rate(rows: list[dict], count: int, evaluation: Evaluation) -> bool:
     """Whether the last ``count`` decrement ratios show linear convergence
-    (full steps, decrements well above round-off)."""
+    (full steps, decrements well above the round-off of ``evaluation``'s value,
+    the last)."""
     if len(rows) < count + 1:
         return False
     recent = rows[-(count + 1) :]
-    scale = abs(recent[-1]["loglik"]) + 0.1
+    scale = value_scale(evaluation)
     low, high = LINEAR_RATE
     for before, after in zip(recent, recent[1:]):
         if after["step"] != 1.0 or not before["decrement"] > 1e-13 * scale:

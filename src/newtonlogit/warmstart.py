@@ -99,7 +99,7 @@ def subsample_start(
     events, trials = sub.design.outcome_totals()
     if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
         return None  # rare events: the subsample's MLE is unreliable or infinite
-    likelihood = LogLikelihood(sub, fit_intercept)
+    likelihood = LogLikelihood(sub, fit_intercept, unit=sub.design.weight_unit())
     _, all_trials = backend.design.outcome_totals()
     share = trials / all_trials
     try:
