@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from .newton import NewtonResult, cho_inverse, newton
 from .objective import Firth, LogLikelihood, Restricted, Ridge, aliased_columns
 from .refit import Refitter
 from .results import LogitResults
-from .separation import SeparationMonitor, separation_note
+from .separation import SeparationMonitor, separation_note, unbounded_sides
 
 PENALTIES = (None, "l2", *FIRTH_PENALTIES)
 
@@ -209,6 +210,8 @@ def logit(
     beta = np.zeros(len(names))
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
+    if separation is not None and separation.kind != "suspected":
+        refit = replace(refit, unbounded=partial(unbounded_sides, design, free))
     res = _results(design, fit, free, penalty, alpha, refit)
     if penalty in FIRTH_PENALTIES:
         res = finish_firth(res, likelihood, penalty)

@@ -73,9 +73,7 @@ def null_loglik(
             + special.xlogy(trials - events, 1.0 - share)
             + design.loglik_constant
         )
-    objective = _NullLikelihood(
-        backend, design.loglik_constant, design.weight_unit()
-    )
+    objective = _NullLikelihood(backend, design.loglik_constant, design.weight_unit())
     if not design.fit_intercept:
         return objective(np.zeros(1), False).value
     fit = newton(objective, np.array([start]), tol=tol, max_iter=max_iter)

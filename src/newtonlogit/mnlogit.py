@@ -38,7 +38,7 @@ from .exceptions import (
 )
 from .inputs import resolve_inputs
 from .mnresults import MNLogitResults
-from .mnseparation import MultinomialSeparationMonitor
+from .mnseparation import MultinomialSeparationMonitor, unbounded_sides
 from .newton import Evaluation, NewtonResult, cho_inverse, newton
 from .objective import Restricted, Ridge, aliased_columns
 from .refit import Refitter
@@ -211,6 +211,8 @@ def mnlogit(
     beta = np.zeros(n_coef)
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
+    if separation is not None:
+        refit = replace(refit, unbounded=partial(unbounded_sides, design, free))
     null = _loglik_null(design, likelihood, counts, tol, max_iter)
     res = _results(design, fit, free, penalty, alpha, refit, null, counts, classes)
     if separation is not None:

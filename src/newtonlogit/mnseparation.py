@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .design import Design
-from .separation import Separation, _linear_rate, separation_of
+from .separation import Separation, _linear_rate, recession_sides, separation_of
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,40 @@ def pairwise_separation(
             )
             pairs[(a, b)] = separation_of(pair, free)
     return PairwiseSeparation(pairs)
+
+
+def unbounded_sides(design: Design, free: np.ndarray) -> np.ndarray:
+    """Where the multinomial log-likelihood never turns, per coefficient.
+
+    ``free`` is the mask over the class-major coefficients; returns ``(m, 2)``
+    bools over the free ones (see
+    :func:`newtonlogit.separation.recession_sides`). A direction ``D`` loses
+    on no row when ``x_i' (d_{y_i} - d_l) >= 0`` for every row ``i`` and
+    class ``l`` (``d_0 = 0`` for the base): one constraint per row and other
+    class, two blocks of ``x_i`` each, held as a sparse matrix.
+    """
+    from scipy import sparse
+
+    X = np.asarray(design.X, dtype=np.float64)
+    if design.fit_intercept:
+        X = np.column_stack([np.ones(X.shape[0]), X])
+    n, k = X.shape
+    n_classes = len(design.classes)
+    codes = design.y.astype(np.intp)
+    used = np.ones(n, dtype=bool) if design.weights is None else design.weights > 0
+    blocks = []
+    for other in range(n_classes):
+        rows = np.flatnonzero(used & (codes != other))
+        parts = []
+        for cls, sign in ((codes[rows], 1.0), (np.full(rows.size, other), -1.0)):
+            keep = cls > 0  # the base class has no coefficients
+            r = np.repeat(np.flatnonzero(keep), k)
+            c = ((cls[keep] - 1)[:, None] * k + np.arange(k)).ravel()
+            parts.append((r, c, sign * X[rows[keep]].ravel()))
+        r, c, v = (np.concatenate(a) for a in zip(*parts))
+        shape = (rows.size, (n_classes - 1) * k)
+        blocks.append(sparse.csr_matrix((v, (r, c)), shape=shape))
+    return recession_sides(sparse.vstack(blocks).tocsc()[:, np.flatnonzero(free)])
 
 
 @dataclass(eq=False)
