@@ -16,7 +16,7 @@ from ._namespace import namespace_of
 from ._threads import with_one_blas_thread
 from .backends import backend_for
 from .covariance import check_cov_type, group_codes
-from .design import Design, make_design
+from .design import Design, check_information, make_design
 from .exceptions import (
     CollinearityError,
     CollinearityWarning,
@@ -25,7 +25,7 @@ from .exceptions import (
 )
 from .firth import FIRTH_PENALTIES, finish_firth
 from .fitstats import fit_statistics
-from .inputs import resolve_inputs
+from .inputs import check_solver_options, resolve_inputs
 from .newton import NewtonResult, cho_inverse, newton
 from .objective import Firth, LogLikelihood, Restricted, Ridge, aliased_columns
 from .refit import Refitter
@@ -117,16 +117,13 @@ def logit(
     """
     if penalty not in PENALTIES:
         raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
+    alpha, tol, max_iter = check_solver_options(alpha, tol, max_iter)
     if penalty == "flic" and not fit_intercept:
         raise ValueError(
             "penalty='flic' refits the intercept: it needs fit_intercept=True"
         )
     if penalty == "l2" and alpha == 0:
         penalty = None
-    if not tol > 0 or max_iter < 0:
-        raise ValueError("tol must be positive and max_iter non-negative")
     check_cov_type(cov_type, groups)
     inputs = resolve_inputs(
         X,
@@ -167,6 +164,7 @@ def logit(
             first = replace(likelihood(beta0, "score"), info=warm.info)
     if first is None:
         first, aliased = likelihood(beta0, True), None
+    check_information(first.info, design.coef_names)
 
     names = design.coef_names
     free = np.ones(len(names), dtype=bool)
@@ -273,6 +271,7 @@ def _start(design: Design, start: Any) -> np.ndarray:
     if design.fit_intercept:
         events, trials = design.outcome_totals()
         beta[0] = _logit(np.clip(events / trials, 1e-10, 1 - 1e-10))
+        beta[0] -= design.mean_offset()  # (an offset of 800 would saturate every row)
     return beta
 
 

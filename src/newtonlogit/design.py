@@ -57,6 +57,13 @@ class Design:
             return 1.0
         return float(namespace_of(self.weights).sum(self.weights)) / self.n_rows
 
+    def mean_offset(self) -> float:
+        """The mean offset (0 without one): what a start of the intercept
+        subtracts, so that the rows' linear predictors start near 0."""
+        if self.offset is None:
+            return 0.0
+        return float(namespace_of(self.offset).mean(self.offset))
+
     def outcome_totals(self) -> tuple[float, float]:
         """(Weighted) numbers of successes and of trials, as host floats.
 
@@ -75,13 +82,33 @@ def as_frame(obj: Any) -> nw.DataFrame | None:
     """``obj`` as a narwhals DataFrame if it is one of the DataFrames narwhals
     knows (pandas, polars, pyarrow, ...), else None. Imports no optional
     library: narwhals only looks at what is already in ``sys.modules``."""
-    frame = nw.from_native(obj, eager_only=True, pass_through=True)
+    frame = _from_native(obj, eager_only=True, pass_through=True)
     return frame if isinstance(frame, nw.DataFrame) else None
+
+
+def _from_native(obj: Any, **options):
+    """``nw.from_native``, refusing duplicate column names in our words."""
+    check_column_names(obj)
+    return nw.from_native(obj, **options)
+
+
+def check_column_names(obj: Any) -> None:
+    """Refuse a DataFrame whose column names repeat, naming them."""
+    columns = getattr(obj, "columns", None)
+    if columns is None or isinstance(obj, np.ndarray):
+        return
+    names = [str(c) for c in columns]
+    repeated = sorted({c for c in names if names.count(c) > 1})
+    if repeated:
+        raise DataError(
+            f"the data have duplicate column names {repeated}: "
+            "rename the columns so that each name is used once"
+        )
 
 
 def as_array(obj: Any) -> np.ndarray:
     """A NumPy array from an array-like, a pandas/polars Series or DataFrame."""
-    wrapped = nw.from_native(obj, eager_only=True, allow_series=True, pass_through=True)
+    wrapped = _from_native(obj, eager_only=True, allow_series=True, pass_through=True)
     if isinstance(wrapped, (nw.DataFrame, nw.Series)):
         return wrapped.to_numpy()
     return np.asarray(obj)
@@ -108,11 +135,35 @@ def checked_names(
             )
     if len(set(names)) != len(names):
         raise DataError("X has duplicate column names")
+    check_coefficients(p, fit_intercept)
     if fit_intercept and INTERCEPT in names:
         raise DataError(
             f"X has a column named {INTERCEPT!r}; drop it and use fit_intercept=True"
         )
     return names
+
+
+def check_coefficients(p: int, fit_intercept: bool) -> None:
+    """Refuse a model with no coefficients (no columns and no intercept)."""
+    if p == 0 and not fit_intercept:
+        raise DataError(
+            "the model has no coefficients to fit: X has no columns and there is "
+            "no intercept (a formula 'y ~ 0'); add a column or the intercept"
+        )
+
+
+def check_information(info: np.ndarray, names) -> None:
+    """Refuse data whose information matrix overflows float64, naming the
+    coefficients (``names``, one per row of ``info``) whose sums overflowed."""
+    if np.isfinite(info).all():
+        return
+    bad = ~np.isfinite(info).all(axis=1)
+    columns = list(dict.fromkeys(names[j] for j in np.flatnonzero(bad)))
+    raise DataError(
+        f"the sums of squares of column(s) {columns} overflow float64 (values "
+        "near 1e154 or above, or huge weights): rescale them (e.g. divide by "
+        "a power of ten; the fit's predictions do not change)"
+    )
 
 
 def as_matrix(X: Any, name: str = "X") -> np.ndarray:
@@ -137,7 +188,8 @@ def as_matrix(X: Any, name: str = "X") -> np.ndarray:
         X = X.astype(np.float64)
     elif X.dtype.kind != "f":
         if X.dtype.kind == "O":
-            try:
+            try:  # (pandas' NA of nullable columns as NaN: a missing value)
+                X = np.where(pd.isna(X), np.nan, X)
                 return as_matrix(X.astype(np.float64), name)
             except (TypeError, ValueError):
                 pass
@@ -328,7 +380,7 @@ def binary_response(y: Any, n: int):
     if arr.dtype.kind == "O" and pd.isna(arr).any():
         row = int(np.flatnonzero(pd.isna(arr))[0])
         raise DataError(f"y has a missing value at row {row}")
-    classes = np.unique(arr)
+    classes = unique_labels(arr)
     if classes.size != 2:
         shown = ", ".join(repr(c) for c in classes[:5].tolist())
         raise DataError(
@@ -337,6 +389,22 @@ def binary_response(y: Any, n: int):
         )
     successes = (arr == classes[1]).astype(np.float64)
     return successes, None, tuple(classes.tolist())
+
+
+def unique_labels(arr: np.ndarray) -> np.ndarray:
+    """The sorted distinct labels of ``y``; labels that cannot be ordered
+    together (numbers and strings) are refused, naming two of them."""
+    try:
+        return np.unique(arr)
+    except TypeError:
+        kinds = {}
+        for value in arr.tolist():
+            kinds.setdefault(type(value).__name__, value)
+        shown = ", ".join(f"{v!r} ({k})" for k, v in list(kinds.items())[:3])
+        raise DataError(
+            f"y mixes labels of different types ({shown}): make them all "
+            "numbers or all strings"
+        ) from None
 
 
 def _counts_response(arr: np.ndarray, n: int):
@@ -382,6 +450,9 @@ def make_design(
     Dask inputs of a binary fit are checked without computing X by
     :func:`newtonlogit.dask_design.make_dask_design`.
     """
+    shape = getattr(X, "shape", ())
+    if len(shape) == 2:
+        check_coefficients(shape[1], fit_intercept)
     if is_dask(X):
         from .dask_design import make_dask_design
 
@@ -486,12 +557,7 @@ def multiclass_response(y: Any, n: int, base: Any = None):
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         row = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise DataError(f"y has a non-finite value ({arr[row]}) at row {row}")
-    try:
-        classes = np.unique(arr) if categories is None else np.asarray(categories)
-    except TypeError:
-        raise DataError(
-            "y mixes labels of different types (e.g. numbers and strings)"
-        ) from None
+    classes = unique_labels(arr) if categories is None else np.asarray(categories)
     if classes.size < 2:
         shown = ", ".join(map(repr, classes.tolist()))
         raise DataError(

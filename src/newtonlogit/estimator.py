@@ -15,6 +15,7 @@ from . import _kernels, _mnkernels
 from . import estimator_array_api as _array_api
 from .api import logit
 from .backends import is_dask
+from .design import check_column_names
 from .mnlogit import mnlogit
 
 
@@ -107,6 +108,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             from .dask_design import fit_estimator
 
             return fit_estimator(self, X, y, sample_weight, groups)
+        check_column_names(X)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         type_of_target(y, input_name="y", raise_unknown=True)
@@ -194,6 +196,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             from .dask_design import decision_function
 
             return decision_function(self, X)
+        check_column_names(X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         if self.classes_.size > 2:
             return X @ self.coef_.T.astype(X.dtype) + self.intercept_

@@ -30,13 +30,13 @@ import pandas as pd
 from . import _mnkernels
 from .api import warn_if_not_converged
 from .backends import backend_for
-from .design import Design, make_design, multiclass_response
+from .design import Design, check_information, make_design, multiclass_response
 from .exceptions import (
     CollinearityError,
     CollinearityWarning,
     DataError,
 )
-from .inputs import resolve_inputs
+from .inputs import check_solver_options, resolve_inputs
 from .mnresults import MNLogitResults
 from .mnseparation import MultinomialSeparationMonitor, unbounded_sides
 from .newton import Evaluation, NewtonResult, cho_inverse, newton
@@ -138,7 +138,9 @@ def mnlogit(
     Each Newton step solves the ``(K - 1) k`` square system with the full
     block information ``sum_i w_i (diag(p_i) - p_i p_i^T) (x) x~_i x~_i^T``.
     """
-    _check_options(penalty, alpha, tol, max_iter)
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
+    alpha, tol, max_iter = check_solver_options(alpha, tol, max_iter)
     if penalty == "l2" and alpha == 0:
         penalty = None
     inputs = resolve_inputs(
@@ -172,6 +174,7 @@ def mnlogit(
     k, n_coef = len(names), (n_classes - 1) * len(names)
     beta0 = _start(design, start, counts)
     first = likelihood(beta0, True)
+    check_information(first.info, names * (n_classes - 1))
 
     free = np.ones(n_coef, dtype=bool)
     if penalty is None:
@@ -218,15 +221,6 @@ def mnlogit(
     if separation is not None:
         res = replace(res, separation=separation, fit_notes=(separation.note(),))
     return inputs.attach(res)
-
-
-def _check_options(penalty, alpha, tol, max_iter) -> None:
-    if penalty not in PENALTIES:
-        raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
-    if not tol > 0 or max_iter < 0:
-        raise ValueError("tol must be positive and max_iter non-negative")
 
 
 def _offset(offset: Any, n: int, n_classes: int) -> np.ndarray | None:
@@ -277,6 +271,9 @@ def _start(design: Design, start: Any, counts: np.ndarray) -> np.ndarray:
     beta = np.zeros((n_classes - 1, k))
     if design.fit_intercept:
         beta[:, 0] = np.log(counts[1:] / counts[0])
+        if design.offset is not None:  # (each class's mean offset)
+            off = design.offset.reshape(design.n_rows, -1)
+            beta[:, 0] -= np.mean(off, axis=0)
     return beta.ravel()
 
 
@@ -308,7 +305,7 @@ def _loglik_null(design, likelihood, counts, tol, max_iter) -> float:
     free = np.zeros((n_classes - 1, k), dtype=bool)
     free[:, 0] = True
     null = Restricted(likelihood, free.ravel(), np.zeros(n_coef))
-    start = np.log(counts[1:] / counts[0])
+    start = _start(design, None, counts).reshape(n_classes - 1, k)[:, 0]
     return newton(null, start, tol=tol, max_iter=max_iter).evaluation.value
 
 
