@@ -30,6 +30,7 @@ import pandas as pd
 from . import _mnkernels
 from .api import warn_if_not_converged
 from .backends import backend_for
+from .backends.numpy import default_block_rows
 from .design import Design, check_information, make_design, multiclass_response
 from .exceptions import (
     CollinearityError,
@@ -163,10 +164,13 @@ def mnlogit(
         response=partial(multiclass_response, base=base),
     )
     n_classes = len(design.classes)
+    _check_size(design)
     off = _offset(inputs.offset, design.n_rows, n_classes)
     design = replace(design, offset=off)
     counts = _class_counts(design)
-    backend = backend_for(design.X)(design)
+    # row blocks sized by the (K - 1) k columns of the kernel's temporaries
+    n_coef = (n_classes - 1) * len(design.coef_names)
+    backend = backend_for(design.X)(design, block_rows=default_block_rows(n_coef))
     likelihood = MultinomialLikelihood(
         backend, fit_intercept, n_classes, design.weight_unit()
     )
@@ -214,13 +218,33 @@ def mnlogit(
     beta = np.zeros(n_coef)
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
-    if separation is not None:
-        refit = replace(refit, unbounded=partial(unbounded_sides, design, free))
+    if separation is not None and not separation.unchecked:
+        sides = partial(unbounded_sides, design, free)
+        refit = replace(refit, unbounded=sides)
     null = _loglik_null(design, likelihood, counts, tol, max_iter)
     res = _results(design, fit, free, penalty, alpha, refit, null, counts, classes)
     if separation is not None:
         res = replace(res, separation=separation, fit_notes=(separation.note(),))
     return inputs.attach(res)
+
+
+# The most coefficients a multinomial fit takes: its information matrix is
+# ((K - 1) k)^2 floats (128 MiB at the limit) and each Newton step solves it.
+MAX_COEFFICIENTS = 4096
+
+
+def _check_size(design: Design) -> None:
+    """Refuse a response with so many classes that the model cannot be held."""
+    n_classes, k = len(design.classes), len(design.coef_names)
+    n_coef = (n_classes - 1) * k
+    if n_coef > MAX_COEFFICIENTS:
+        raise DataError(
+            f"y has {n_classes:,} distinct values (classes) in {design.n_rows:,} "
+            f"rows: a multinomial model of them has {n_coef:,} coefficients "
+            f"({n_classes - 1:,} x {k}), more than the {MAX_COEFFICIENTS:,} "
+            "that fit in memory. Is y a continuous variable? Group it into "
+            "fewer classes (e.g. with pandas.cut)"
+        )
 
 
 def _offset(offset: Any, n: int, n_classes: int) -> np.ndarray | None:

@@ -157,8 +157,10 @@ def profile_limits(
     # the other limits are measured from its supremum, not from where the fit
     # stopped (a refit without the separation check runs on towards it)
     unbounded = np.zeros((coef.size, 2), dtype=bool)
-    if refit.unbounded is not None:
-        unbounded = refit.unbounded()
+    separated = refit.unbounded is not None
+    if separated:
+        found = refit.unbounded()  # (None: too large to check)
+        unbounded = unbounded if found is None else found
         top = max(top, refit.fit_with_fixed({}).evaluation.value)
     full = np.zeros_like(refit.beta)
     full[refit.free] = coef
@@ -170,7 +172,7 @@ def profile_limits(
         slope = np.delete(cov[:, j], j) / cov[j, j]
         se = float(np.sqrt(cov[j, j]))
         profile = _Profile(refit, coef, top, j, slope)
-        if refit.unbounded is None:  # (else the estimate is not the maximum)
+        if not separated:  # (else the estimate is not the maximum)
             profile.roots[float(coef[j])] = 0.0
         lower.append(-np.inf if unbounded[j, 0] else _limit(profile, -1, z, se))
         upper.append(np.inf if unbounded[j, 1] else _limit(profile, +1, z, se))
