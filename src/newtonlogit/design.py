@@ -158,12 +158,39 @@ def check_information(info: np.ndarray, names) -> None:
     if np.isfinite(info).all():
         return
     bad = ~np.isfinite(info).all(axis=1)
-    columns = list(dict.fromkeys(names[j] for j in np.flatnonzero(bad)))
+    _refuse_overflow(list(dict.fromkeys(names[j] for j in np.flatnonzero(bad))))
+
+
+def _refuse_overflow(columns: list) -> None:
     raise DataError(
         f"the sums of squares of column(s) {columns} overflow float64 (values "
         "near 1e154 or above, or huge weights): rescale them (e.g. divide by "
         "a power of ten; the fit's predictions do not change)"
     )
+
+
+# The largest weighted sum of squares of a column taken (float64 ends at 1.8e308;
+# the information adds up ``w n p (1 - p) x^2`` and the Gram's bordering terms).
+MAX_SUM_OF_SQUARES = 1e300
+
+
+def check_magnitudes(X, names, w, trials) -> None:
+    """Refuse columns whose sums of squares could overflow the information:
+    ``max |x|^2`` times the total case weight, checked before any pass (the
+    information's own check, :func:`check_information`, is the backstop)."""
+    total = float(X.shape[0] if trials is None else np.sum(trials))
+    if w is not None:
+        total = float(np.sum(w if trials is None else w * trials))
+    if _is_sparse(X):
+        largest = np.asarray(abs(X).max(axis=0).todense()).ravel()
+    else:
+        largest = np.zeros(X.shape[1])
+        for _, block in _row_blocks(X):
+            largest = np.maximum(largest, np.abs(block).max(axis=0, initial=0.0))
+    with np.errstate(over="ignore"):
+        bad = largest.astype(np.float64) ** 2 * total > MAX_SUM_OF_SQUARES
+    if bad.any():
+        _refuse_overflow([names[j] for j in np.flatnonzero(bad)])
 
 
 def as_matrix(X: Any, name: str = "X") -> np.ndarray:
@@ -490,6 +517,7 @@ def make_design(
     successes, trials, classes = (response or binary_response)(y, n)
     w = None if weights is None else as_vector(weights, n, "weights")
     off = None if offset is None else as_vector(offset, n, "offset")
+    check_magnitudes(matrix, names, w, trials)
     return finish_design(
         np, matrix, names, successes, trials, classes, w, off, fit_intercept
     )

@@ -55,6 +55,7 @@ class PairwiseSeparation:
 
     pairs: dict = field(repr=False)
     unchecked: int = 0
+    confirmed: bool = False  # (unchecked pairs) the model's program found it
 
     @property
     def separated(self) -> bool:
@@ -67,7 +68,7 @@ class PairwiseSeparation:
     @property
     def kind(self) -> str | None:
         if self.unchecked:
-            return "suspected"
+            return "complete or quasi-complete" if self.confirmed else "suspected"
         kinds = {self.pairs[p].kind for p in self.separated_pairs}
         if not kinds:
             return None
@@ -78,7 +79,15 @@ class PairwiseSeparation:
         (the first ``shown`` of them and of each pair's coefficients, the rest
         counted, where ``shown`` is given)."""
         if self.unchecked:
-            return [f"{self.unchecked} pairs of classes, too many to check each"]
+            how = (
+                "found by the model's linear program"
+                if self.confirmed
+                else "the fit's pattern; not checked by linear programs"
+            )
+            return [
+                f"{self.kind} separation of classes ({how}; {self.unchecked} "
+                "pairs of classes, too many to check each)"
+            ]
         return _shorten(
             [
                 f"{b!r} vs {a!r}: {self.pairs[(a, b)].kind} "
@@ -93,11 +102,10 @@ class PairwiseSeparation:
         """The summary's note (kept in model files)."""
         if self.unchecked:
             return (
-                "The fit shows the pattern of separation of classes (not checked "
-                f"by linear programs: {self.unchecked} pairs of classes, more than "
-                f"{MAX_PAIRS}): likely no finite maximum-likelihood estimate "
-                "exists; the coefficients are where Newton-Raphson stopped. "
-                "penalty='l2' gives finite estimates."
+                f"The data show {self.describe()[0]}: "
+                f"{'no' if self.confirmed else 'likely no'} finite "
+                "maximum-likelihood estimate exists; the coefficients are where "
+                "Newton-Raphson stopped. penalty='l2' gives finite estimates."
             )
         return (
             f"The data show {self.kind} separation of classes (checked per pair by "
@@ -249,6 +257,7 @@ class MultinomialSeparationMonitor:
     free: np.ndarray  # over design.coef_names
     classes: tuple  # natural order
     separation: PairwiseSeparation | None = None
+    _verdict: bool | None = None  # of model_separated, once asked
 
     def __call__(self, event, beta, evaluation, rows) -> str | None:
         if self.separation is not None or not isinstance(self.design.X, np.ndarray):
@@ -257,18 +266,17 @@ class MultinomialSeparationMonitor:
             rows, 3 if event == "iteration" else 1, evaluation
         ):
             return None
-        if model_separated(self.design, self.free) is False:
+        if self._verdict is None:  # the model's program, once (None: too large)
+            self._verdict = model_separated(self.design, self.free)
+        if self._verdict is False:
             self.separation = PairwiseSeparation({})  # the estimate exists
             return None
         found = pairwise_separation(self.design, self.free, self.classes)
-        if found.unchecked:  # too many pairs: the pattern at the fit's end
-            if event == "iteration":
-                return None
-            self.separation = found
-            return (
-                "suspected separation of classes (the fit's pattern; not checked "
-                f"by linear programs: {found.unchecked} pairs of classes)"
-            )
+        if found.unchecked:
+            if self._verdict is None and event == "iteration":
+                return None  # only the pattern: wait for the fit's end
+            self.separation = replace(found, confirmed=bool(self._verdict))
+            return self.separation.describe()[0]
         self.separation = found
         if not found.separated:
             return None
