@@ -292,7 +292,9 @@ def check_finite_matrix(X: np.ndarray, names, what: str = "X") -> None:
     first = None
     n_bad, bad_columns = 0, np.zeros(X.shape[1], dtype=bool)
     for start, block in _row_blocks(X):
-        if np.isfinite(block.sum()):
+        with np.errstate(over="ignore", invalid="ignore"):  # (inf - inf: NaN)
+            total = block.sum()
+        if np.isfinite(total):
             continue
         bad = ~np.isfinite(block)
         rows = bad.any(axis=1)
@@ -416,6 +418,18 @@ def binary_response(y: Any, n: int):
         )
     successes = (arr == classes[1]).astype(np.float64)
     return successes, None, tuple(classes.tolist())
+
+
+def check_labels(y: Any) -> None:
+    """Refuse labels with a missing value or of mixed types, naming them."""
+    arr = as_array(y)
+    if arr.dtype.kind != "O":
+        return
+    missing = pd.isna(arr)
+    if missing.any():
+        row = np.flatnonzero(missing.reshape(missing.shape[0], -1).any(axis=1))[0]
+        raise DataError(f"y has a missing value at row {int(row)}")
+    unique_labels(arr.ravel())
 
 
 def unique_labels(arr: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from . import _kernels, _mnkernels
 from . import estimator_array_api as _array_api
 from .api import logit
 from .backends import is_dask
-from .design import check_column_names
+from .design import check_column_names, check_labels
 from .mnlogit import mnlogit
 
 
@@ -109,7 +109,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
             return fit_estimator(self, X, y, sample_weight, groups)
         check_column_names(X)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_labels(y)  # (scikit-learn sorts them: a TypeError when mixed)
+        with np.errstate(invalid="ignore", over="ignore"):  # (its sum of inf - inf)
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         type_of_target(y, input_name="y", raise_unknown=True)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -119,7 +121,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         weights = None
         if sample_weight is not None:
-            weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf)
+                weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
         self.classes_ = classes
         if classes.size > 2:
             return self._fit_multinomial(X, y, weights, groups)
@@ -197,7 +200,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
             return decision_function(self, X)
         check_column_names(X)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        with np.errstate(invalid="ignore", over="ignore"):
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         if self.classes_.size > 2:
             return X @ self.coef_.T.astype(X.dtype) + self.intercept_
         return X @ self.coef_[0].astype(X.dtype) + self.intercept_[0]
