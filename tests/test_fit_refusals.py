@@ -248,7 +248,7 @@ def test_many_classes_answer_in_seconds():
 def test_many_classes_and_rows_beyond_the_programs_are_suspected(monkeypatch):
     """Where even the model's program is too large, the pattern of the fit at
     its end is reported as suspected separation, unchecked."""
-    from newtonlogit import mnseparation
+    from newtonlogit.families.multinomial import separation as mnseparation
 
     monkeypatch.setattr(mnseparation, "MAX_CONSTRAINTS", 0)
     X, y = _ordered_classes(60, 3)

@@ -54,8 +54,12 @@ def test_a_separated_pair_alone_leaves_the_estimate_finite():
     class-1 rows on one side or the other, so the multinomial estimate exists
     (Albert and Anderson 1984: no direction loses on no row). Newton-Raphson
     converges quadratically to it, and the fit says nothing of separation."""
-    from newtonlogit.design import make_design, multiclass_response
-    from newtonlogit.mnseparation import model_separated, pairwise_separation
+    from newtonlogit.data.checks import multiclass_response
+    from newtonlogit.data.design import make_design
+    from newtonlogit.families.multinomial.separation import (
+        model_separated,
+        pairwise_separation,
+    )
 
     X, y = _one_pair_separated()
     with warnings.catch_warnings():
