@@ -325,9 +325,9 @@ def binary_response(y: Any, n: int):
 
 def check_labels(y: Any) -> None:
     """Refuse labels with a missing value or of mixed types, naming them."""
-    arr = as_array(y)
-    if arr.dtype.kind != "O":
-        return
+    arr = None if y is None else as_array(y)
+    if arr is None or arr.ndim == 0 or arr.dtype.kind != "O":
+        return  # (scikit-learn's checks say what is wrong with no y)
     missing = pd.isna(arr)
     if missing.any():
         row = np.flatnonzero(missing.reshape(missing.shape[0], -1).any(axis=1))[0]

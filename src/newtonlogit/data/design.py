@@ -219,8 +219,13 @@ def check_magnitudes(X, names, w, trials) -> None:
     total = float(X.shape[0] if trials is None else np.sum(trials))
     if w is not None:
         total = float(np.sum(w if trials is None else w * trials))
-    if _is_sparse(X):
-        largest = np.asarray(abs(X).max(axis=0).todense()).ravel()
+    if _is_sparse(X):  # (from the stored values: SciPy's max would sum
+        # duplicate entries in place, changing the user's matrix)
+        largest = np.zeros(X.shape[1])
+        columns = X.indices
+        if X.format == "csc":
+            columns = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+        np.maximum.at(largest, columns, np.abs(X.data))
     else:
         largest = np.zeros(X.shape[1])
         for _, block in _row_blocks(X):
