@@ -363,3 +363,15 @@ def test_missing_rows_dropped_and_counted(fitted):
     assert dropped.n_dropped == 2
     with pytest.raises(DataError, match="missing"):
         nl.ologit(holes, y)
+
+
+def test_weight_scale_leaves_the_fit(fitted):
+    X, y, res = fitted
+    for scale in (1e-10, 1e6):
+        scaled = nl.ologit(X, y, weights=np.full(len(y), scale))
+        assert scaled.converged
+        np.testing.assert_allclose(scaled.coef, res.coef, rtol=1e-7)
+    with pytest.raises(ValueError, match="max_iter"):
+        nl.ologit(X, y, max_iter=2.5)
+    with pytest.raises(ValueError, match="tol"):
+        nl.ologit(X, y, tol="small")

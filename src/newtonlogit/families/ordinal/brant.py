@@ -75,7 +75,7 @@ def brant_test(res) -> pd.DataFrame:
     for cut in range(n_cuts):
         monitor = _split_monitor(backend.design, cut)
         fit = newton(
-            SplitLikelihood(backend, cut),
+            SplitLikelihood(backend, cut, refit.objective.unit),
             np.concatenate([[-zeta[cut]], b]),
             tol=refit.tol,
             max_iter=refit.max_iter,

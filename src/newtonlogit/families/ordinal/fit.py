@@ -32,7 +32,7 @@ from ...backends.namespace import device_of, namespace_of
 from ...backends.threads import with_one_blas_thread
 from ...data.checks import ordinal_response
 from ...data.design import Design, make_design
-from ...data.inputs import resolve_inputs
+from ...data.inputs import check_solver_options, resolve_inputs
 from ...exceptions import CollinearityError, CollinearityWarning, DataError
 from ...inference.covariance import (
     CovarianceInputs,
@@ -138,8 +138,7 @@ def ologit(
     mid|high    0.97
     Name: coef, dtype: float64
     """
-    if not tol > 0 or max_iter < 0:
-        raise ValueError("tol must be positive and max_iter non-negative")
+    _, tol, max_iter = check_solver_options(0.0, tol, max_iter)
     if cov_type not in COV_TYPES:
         raise ValueError(f"cov_type must be one of {COV_TYPES}; got {cov_type!r}")
     check_cov_type(cov_type, groups)
@@ -175,7 +174,7 @@ def ologit(
     counts = _level_counts(design)
     n_cuts = len(design.classes) - 1
     backend = backend_for(design.X)(design)
-    likelihood = CumulativeLikelihood(backend, n_cuts)
+    likelihood = CumulativeLikelihood(backend, n_cuts, design.weight_unit())
     names = threshold_names(design.classes) + list(design.feature_names)
     theta0 = _start(design, start, counts)
     first = likelihood(theta0, True)

@@ -23,19 +23,20 @@ class CumulativeLikelihood:
 
     backend: object
     n_cuts: int
+    unit: float = 1.0  # the mean case weight (see solver.newton)
 
     def __call__(self, theta: np.ndarray, derivatives: bool = True) -> Evaluation:
         zeta = theta[: self.n_cuts]
         if not (np.all(np.isfinite(theta)) and np.all(np.diff(zeta) > 0)):
             k = theta.shape[0]
-            return Evaluation(-np.inf, np.zeros(k), np.eye(k), np.nan)
+            return Evaluation(-np.inf, np.zeros(k), np.eye(k), np.nan, unit=self.unit)
         if not derivatives:
             (ll,) = self.backend.map_sum(kernels.cumulative_loglik, theta)
-            return Evaluation(float(ll))
+            return Evaluation(float(ll), unit=self.unit)
         ll, score, info, weight_sum = self.backend.map_sum(
             kernels.cumulative_sums, theta
         )
-        return Evaluation(float(ll), score, info, float(weight_sum))
+        return Evaluation(float(ll), score, info, float(weight_sum), unit=self.unit)
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,12 @@ class SplitLikelihood:
 
     backend: object
     cut: int
+    unit: float = 1.0
 
     def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
         ll, score, info, weight_sum = self.backend.map_sum(
             kernels.split_sums, beta, self.cut
         )
         if not derivatives:
-            return Evaluation(float(ll))
-        return Evaluation(float(ll), score, info, float(weight_sum))
+            return Evaluation(float(ll), unit=self.unit)
+        return Evaluation(float(ll), score, info, float(weight_sum), unit=self.unit)

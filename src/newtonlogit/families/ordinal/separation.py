@@ -134,7 +134,7 @@ class OrdinalSeparationMonitor:
         if self.checked:
             return None
         if event != "failed" and not _linear_rate(
-            rows, 3 if event == "iteration" else 1
+            rows, 3 if event == "iteration" else 1, evaluation
         ):
             return None
         if isinstance(self.design.X, np.ndarray):
