@@ -11,7 +11,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..data.checks import category_order
+from ..data.ordered import category_order
 from ..families.ordinal import kernels
 from ..families.ordinal.fit import ologit
 

@@ -30,9 +30,9 @@ from scipy.special import logit as _logit
 from ...backends import backend_for, is_dask, is_device_array
 from ...backends.namespace import device_of, namespace_of
 from ...backends.threads import with_one_blas_thread
-from ...data.checks import ordinal_response
 from ...data.design import Design, make_design
 from ...data.inputs import check_solver_options, resolve_inputs
+from ...data.ordered import ordinal_response
 from ...exceptions import CollinearityError, CollinearityWarning, DataError
 from ...inference.covariance import (
     CovarianceInputs,

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...data.checks import ordinal_response
 from ...data.design import Design, make_design
+from ...data.ordered import ordinal_response
 from ..binary.separation import TOLERANCE, Separation, _konis, _linear_rate
 
 
