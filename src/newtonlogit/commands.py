@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 
@@ -18,8 +19,9 @@ import pandas as pd
 
 from .covariance import COVARIANCE_ESTIMATORS
 from .exceptions import DataError
-from .files import atomic_write, read_table, write_table
-from .modelfile import load
+from .files import check_target, read_table, table_kind, write_files, write_table
+from .formula import check_formula
+from .modelfile import dumps, load
 from .results import LogitResults
 
 FORMATS = ("text", "markdown", "csv", "json")
@@ -176,6 +178,7 @@ def _add_format(parser) -> None:
 
 # -- fit -----------------------------------------------------------------------
 def run_fit(args: argparse.Namespace) -> None:
+    _check_outputs(args)
     if args.dask or args.scheduler:
         from .dask_cli import dask_session, read_dask_table
 
@@ -193,6 +196,7 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
     )
     if args.formula and args.features:
         raise DataError("--features goes with --target; a formula names its columns")
+    check_formula(formula, frame.columns)  # what a model file may carry
     for option in ("weights", "groups"):
         column = getattr(args, option)
         if column is not None and column not in frame.columns:
@@ -204,13 +208,30 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
         results = _fit_multinomial(args, formula, frame, options)
     else:
         results = logit(formula, data=frame, **options)
-    _write_text(render(results, args.format), args.output)
+    summary = render(results, args.format)
+    files: dict[str, str | bytes] = {}  # every output made before any is written
+    if args.output not in (None, "-"):
+        files[args.output] = summary
     if args.save:
-        results.save(args.save)
+        files[args.save] = dumps(results)
     if args.plot:
         from .plot import plot_for_cli
 
-        plot_for_cli(results, frame, args.plot, args.plot_kind, args.plot_x)
+        files[args.plot] = plot_for_cli(results, frame, args.plot_kind, args.plot_x)
+    write_files(files)
+    if args.output in (None, "-"):
+        sys.stdout.write(summary)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every file the fit will write, checked before the data are read."""
+    if args.plot and not str(args.plot).lower().endswith(".png"):
+        raise DataError(f"--plot writes PNG: give a .png file name, not {args.plot!r}")
+    targets = [p for p in (args.output, args.save, args.plot) if p not in (None, "-")]
+    for path in targets:
+        check_target(path)
+    if len({os.path.realpath(p) for p in targets}) < len(targets):
+        raise DataError(f"-o, --save and --plot must name different files: {targets}")
 
 
 def _fit_options(args) -> dict:
@@ -317,18 +338,15 @@ def _stderr_line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _write_text(text: str, path: str | None) -> None:
-    if path is None or path == "-":
-        sys.stdout.write(text)
-        return
-    with atomic_write(path, "w") as handle:
-        handle.write(text)
-
-
 # -- predict -------------------------------------------------------------------
 def run_predict(args: argparse.Namespace) -> None:
-    if not 0 < args.level < 1:
-        raise DataError(f"--level must be between 0 and 1; got {args.level}")
+    for option in ("level", "threshold"):
+        value = getattr(args, option)
+        if not 0 < value < 1:  # NaN fails too
+            raise DataError(f"--{option} must be between 0 and 1; got {value}")
+    if args.output not in (None, "-"):
+        table_kind(args.output)
+        check_target(args.output)
     model = load(args.model)
     frame = read_table(args.data)
     keys = _split_list(args.key) if args.key else [str(c) for c in frame.columns]
@@ -336,7 +354,9 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
-    if not isinstance(model, LogitResults):  # multinomial: one column per class
+    multinomial = not isinstance(model, LogitResults)
+    _check_no_clash(keys, _output_columns(model, args.interval, multinomial))
+    if multinomial:  # one column per class
         if args.interval:
             raise DataError("--interval is available for binary models only")
         probabilities = model.predict(frame)
@@ -355,6 +375,22 @@ def run_predict(args: argparse.Namespace) -> None:
     labels = model.classes if model.classes is not None else (0, 1)
     out["predicted_class"] = np.where(event, labels[1], labels[0])
     write_table(out, args.output)
+
+
+def _output_columns(model, interval: bool, multinomial: bool) -> list[str]:
+    if multinomial:
+        return [*(f"probability_{c}" for c in model.classes), "predicted_class"]
+    bounds = ["lower", "upper"] if interval else []
+    return ["probability", *bounds, "predicted_class"]
+
+
+def _check_no_clash(keys: list[str], outputs: list[str]) -> None:
+    clash = [k for k in keys if k in outputs]
+    if clash:
+        raise DataError(
+            f"input column(s) {clash} have the names of output columns; choose "
+            "the input columns to copy with --key, or rename them"
+        )
 
 
 # -- summary -------------------------------------------------------------------

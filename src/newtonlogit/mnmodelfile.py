@@ -8,7 +8,6 @@ differs: ``coef`` is ``(K - 1, k)``, ``classes`` lists all ``K`` labels and
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
@@ -24,6 +23,7 @@ from .modelfile import (
     _history,
     _labels,
     _names,
+    dumps,
     envelope,
 )
 
@@ -32,7 +32,7 @@ KIND = "multinomial-logit"
 
 def save(results, path: str | os.PathLike) -> None:
     """Write a :class:`~newtonlogit.MNLogitResults` to ``path`` (atomically)."""
-    text = json.dumps(to_document(results), indent=1, allow_nan=False) + "\n"
+    text = dumps(results)
     with atomic_write(path, "w") as handle:
         handle.write(text)
 

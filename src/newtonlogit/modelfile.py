@@ -46,6 +46,7 @@ from .separation import Separation
 
 FORMAT = "newtonlogit-model"
 SCHEMA_VERSION = 1
+MAX_DEPTH = 32  # deeper than any model file's JSON (formula state included)
 # LogitResults fields and where they go; a field not listed here is not saved
 # by accident: tests/test_modelfile.py fails until it is placed.
 SAVED_FIELDS = (
@@ -81,10 +82,20 @@ NOT_SAVED_FIELDS = ("refit",)  # a link to the training data
 
 def save(results: LogitResults, path: str | os.PathLike) -> None:
     """Write ``results`` to ``path`` as a model file (atomically)."""
-    document = to_document(results)
-    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    text = dumps(results)
     with atomic_write(path, "w") as handle:
         handle.write(text)
+
+
+def dumps(results) -> str:
+    """The model file of ``results`` (binary or multinomial) as text."""
+    if isinstance(results, LogitResults):
+        document = to_document(results)
+    else:
+        from .mnmodelfile import to_document as multinomial
+
+        document = multinomial(results)
+    return json.dumps(document, indent=1, allow_nan=False) + "\n"
 
 
 def load(path: str | os.PathLike) -> LogitResults:
@@ -107,8 +118,10 @@ def load(path: str | os.PathLike) -> LogitResults:
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise ModelFileError(
             f"{label} is not a newtonlogit model file: not valid JSON "
-            f"(truncated or corrupted?): {exc}"
+            f"(truncated or corrupted?): {_one_line(exc)}"
         ) from None
+    except RecursionError:
+        raise ModelFileError(_too_deep(label)) from None
     return from_document(document, label)
 
 
@@ -244,6 +257,7 @@ def _no_constant(name: str):
 
 def from_document(document: Any, label: str = "model file") -> LogitResults:
     """Check a parsed model file field by field and build the results."""
+    _check_depth(document, label)
     _check_envelope(document, label)
     check = _Checker(label)
     model = check.section(document, "model")
@@ -313,6 +327,31 @@ def _read_separation(check, fit: Mapping, features, fit_intercept: bool):
         check.fail("directions", "-1, 0, +1 or null")
     kind = check.typed(found, "kind", str)
     return Separation(True, kind, pd.Series(directions, index=names, name="dir"))
+
+
+def _check_depth(document: Any, label: str) -> None:
+    """Refuse nesting deeper than any model file has, before anything recurses
+    into the document (the checksum, the field checks, NumPy)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ModelFileError(_too_deep(label))
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _too_deep(label: str) -> str:
+    return (
+        f"{label} is not a newtonlogit model file: its JSON is nested deeper "
+        f"than {MAX_DEPTH} levels"
+    )
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
 
 
 def _check_envelope(document: Any, label: str) -> None:
