@@ -122,7 +122,7 @@ def check_expression(
             if node.id.startswith("_"):
                 _refuse(expr, f"the name {node.id!r}")
             if id(node) not in heads and node.id not in columns:
-                _refuse(expr, f"the name {node.id!r}, which is not a data column")
+                _refuse(expr, f"the name {node.id!r}, not a data column")
         elif isinstance(node, ast.keyword):
             if node.arg is None or node.arg.startswith("_"):
                 _refuse(expr, f"the argument {node.arg or '**'!r}")
@@ -288,8 +288,6 @@ def _check_sizes(expr, node: ast.Call, names, limit: int) -> None:
 
 def _check_arithmetic(expr, node, operands, columns) -> None:
     """Arithmetic on constants alone, and text or lists repeated, refused."""
-    if not any(_reads_data(o, columns) or _fixed_width(o) for o in operands):
-        _refuse(expr, f"arithmetic on integers alone ({ast.unparse(node)!r})")
     for operand in _growing_operands(node):
         for literal in _outside_comparisons(operand, _SEQUENCES):
             text = isinstance(literal, ast.Constant) and isinstance(
@@ -297,6 +295,8 @@ def _check_arithmetic(expr, node, operands, columns) -> None:
             )
             if text or not isinstance(literal, ast.Constant):
                 _refuse(expr, f"text or a list repeated ({ast.unparse(node)!r})")
+    if not any(_reads_data(o, columns) or _fixed_width(o) for o in operands):
+        _refuse(expr, f"arithmetic on Python constants alone ({ast.unparse(node)!r})")
 
 
 def _growing_operands(node) -> list:
@@ -355,8 +355,8 @@ def _check_attribute(expr: str, node: ast.Attribute) -> None:
 
 def _refuse(expr: str, what: str):
     raise DataError(
-        f"formula expression {expr!r} uses {what}, which a model file may not "
-        "carry (see newtonlogit.data.safe_formula)"
+        f"formula expression {expr!r} uses {what}: more than a model file or "
+        "the command line may run (see newtonlogit.data.safe_formula)"
     )
 
 
