@@ -184,3 +184,11 @@ def test_truncated_or_spliced_files_are_refused(
     path.write_bytes(spliced)
     with pytest.raises(ValueError):  # the checksum or the parser refuses it
         nl.load(path)
+
+
+def test_a_failed_save_names_the_target_not_a_temporary_file(document, data):
+    model = nl.logit("y ~ x + poly(z, 2) + C(g)", data=data)
+    with pytest.raises(OSError) as caught:
+        model.save("/sys/m.json")  # a folder no one may create files in
+    assert caught.value.filename == "/sys/m.json"
+    assert ".tmp" not in str(caught.value)
