@@ -51,10 +51,16 @@ UNSAFE = {
     "open": ("y ~ a + I(len(open('/etc/passwd').read()))", r"'len'|'open'"),
     "builtin as a value": ("y ~ a + I(min([1], key=print))", r"'print'.*not a data"),
     "eval as a value": ("y ~ a + I(max(a, key=eval))", r"'eval'"),
-    "integer power": ("y ~ a + I(a * 9 ** 9 ** 9)", r"arithmetic on Python constants"),
+    "integer power": (
+        "y ~ a + I(a * 9 ** 9 ** 9)",
+        r"arithmetic without a data column",
+    ),
+    "integer picked": ("y ~ I([9, a][0] ** 999999999)", r"list repeated"),
+    "integer from data": ("y ~ a + I(9 ** round(min(a)))", r"without a data column"),
+    "integer branch": ("y ~ I((9 if True else a) ** 99999999)", r"without a data"),
     "builtin pow": (
         "y ~ a + I(pow(9, 387420489) * a)",
-        r"arithmetic on Python constants",
+        r"arithmetic without a data column",
     ),
     "text repeated": ("y ~ a + I(a * len('x' * 10 ** 10))", r"'len'|repeated"),
     "list repeated": ("y ~ a + C(g, levels=['u'] * 100)", r"repeated"),

@@ -12,7 +12,7 @@ here against a small grammar, and the formula's size against a bound:
   subscripts;
 - calls of formulaic's transforms (``C``, ``I``, ``Q``, ``center``, ``poly``,
   ...), of a few harmless builtins (``abs``, ``round``, ``min``, ``max``,
-  ``float``, ``int``, ``bool``, ``pow``) and of NumPy's elementwise math
+  ``float``, ``bool``, ``pow``) and of NumPy's elementwise math
   (``np.log``, ``np.exp``, ``np.sqrt``, ...); contrasts as ``contr.<name>``;
 - nothing whose name starts with ``_``, no other attribute, no lambda,
   comprehension, starred argument or walrus; no name as a value but a data
@@ -54,7 +54,13 @@ NUMPY_FUNCTIONS = frozenset(
     power reciprocal rint round sign sin sinh sqrt square tan tanh trunc where
     isnan isfinite pi e inf nan""".split()
 )
-BUILTIN_CALLS = frozenset({"abs", "round", "min", "max", "float", "int", "bool", "pow"})
+# (no ``int``: it turns a NumPy value into a Python integer, which can grow)
+BUILTIN_CALLS = frozenset({"abs", "round", "min", "max", "float", "bool", "pow"})
+# formulaic transforms whose results are arrays, whatever their arguments
+TRANSFORM_RESULTS = frozenset(
+    "C Q center scale standardize poly bs cr cs cc hashed lag log log10 log2 "
+    "exp exp2 exp10".split()
+)
 CONTRASTS = frozenset({"treatment", "sum", "helmert", "diff", "poly", "custom"})
 # transforms' arguments that set how many columns they make (first name: the
 # second positional argument)
@@ -295,8 +301,12 @@ def _check_arithmetic(expr, node, operands, columns) -> None:
             )
             if text or not isinstance(literal, ast.Constant):
                 _refuse(expr, f"text or a list repeated ({ast.unparse(node)!r})")
-    if not any(_reads_data(o, columns) or _fixed_width(o) for o in operands):
-        _refuse(expr, f"arithmetic on Python constants alone ({ast.unparse(node)!r})")
+    if not any(_bounded(o, columns) for o in operands):
+        _refuse(
+            expr,
+            f"arithmetic without a data column, a float or a NumPy value "
+            f"({ast.unparse(node)!r})",
+        )
 
 
 def _growing_operands(node) -> list:
@@ -325,21 +335,44 @@ def _outside_comparisons(node, kinds) -> list:
     return found
 
 
-def _reads_data(node, columns) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in columns for n in ast.walk(node))
-
-
-def _fixed_width(node) -> bool:
-    """Whether ``node`` is a float or a NumPy value, which cannot grow."""
+def _bounded(node, columns) -> bool:
+    """Whether ``node`` is a value that cannot grow without bound in
+    arithmetic: a data column (NumPy or pandas; checked numeric when it is
+    repeated or raised), a float, or a NumPy value. Python integers, text and
+    lists are not (``9 ** 9 ** 9``; ``[9, x][0] ** 10 ** 9``)."""
+    if isinstance(node, ast.Name):
+        return node.id in columns
     if isinstance(node, ast.Constant):
         return isinstance(node.value, (float, complex))
+    if isinstance(node, ast.Attribute):
+        return True  # np.<name>, checked elsewhere
     if isinstance(node, ast.UnaryOp):
-        return _fixed_width(node.operand)
+        return _bounded(node.operand, columns)
     if isinstance(node, ast.BinOp):
-        return _fixed_width(node.left) or _fixed_width(node.right)
+        return _bounded(node.left, columns) or _bounded(node.right, columns)
+    if isinstance(node, (ast.Compare, ast.BoolOp)):  # a bool, or booleans
+        return any(_bounded(n, columns) for n in ast.iter_child_nodes(node))
+    if isinstance(node, ast.IfExp):
+        return _bounded(node.body, columns) and _bounded(node.orelse, columns)
+    if isinstance(node, ast.Subscript):
+        return _bounded(node.value, columns)
     if isinstance(node, ast.Call):
-        node = node.func
-    return isinstance(node, ast.Attribute)  # np.<name>, checked elsewhere
+        return _bounded_call(node, columns)
+    return False  # lists, tuples, text, integers
+
+
+def _bounded_call(node: ast.Call, columns) -> bool:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return True  # NumPy's functions return NumPy values
+    args = [*node.args, *(k.value for k in node.keywords)]
+    if func.id == "round" and len(args) < 2:
+        return False  # round(a NumPy scalar) is a Python integer
+    if func.id in ("I", "abs", "round", "pow"):  # their first argument's kind
+        return bool(node.args) and _bounded(node.args[0], columns)
+    if func.id in ("min", "max", "bool"):
+        return any(_bounded(a, columns) for a in args)
+    return func.id in TRANSFORM_RESULTS or func.id == "float"
 
 
 def _check_attribute(expr: str, node: ast.Attribute) -> None:
