@@ -27,6 +27,12 @@ def files(tmp_path_factory):
     df.to_csv(folder / "d.csv", index=False)
     for suffix in ("gz", "bz2", "xz", "zip"):
         df.to_csv(folder / f"d.csv.{suffix}", index=False)
+    # hostile files for the fuzz test
+    (folder / "garbage.csv").write_bytes(bytes(range(256)) * 4)
+    (folder / "plain.csv.gz").write_text("y,a\n0,1\n1,2\n")
+    (folder / "empty.csv").write_text("")
+    (folder / "deep.json").write_text('{"a": ' * 50_000)
+    (folder / "text.json").write_text('{"format": "newtonlogit-model"}')
     out = run(
         "fit", str(folder / "d.csv"), "--target", "y", "--format", "csv",
         "--save", str(folder / "m.json"),
@@ -142,15 +148,19 @@ def test_a_command_line_formula_runs_no_code(folder, tmp_path, formula):
         (["--plot", "{tmp}/nope/p.png"], r"folder .*nope' not found"),
         (["--plot", "{tmp}/p.pdf"], r"give a .png file name"),
         (["--save", "{tmp}/OUT"], r"must name different files"),
+        (["--save", "{data}"], r"\.csv' is an input of the command"),
         (["--formula", "y ~ a + I(a.clip(0))"], r"a.clip"),
     ],
 )
 def test_a_failing_fit_writes_no_file(folder, tmp_path, extra, message):
     model = [] if "--formula" in extra or "--target" in extra else ["--target", "y"]
-    args = [x.format(tmp=tmp_path) for x in extra]
-    out = run("fit", str(folder / "d.csv"), *model, *args, "-o", str(tmp_path / "OUT"))
+    data = tmp_path.parent / f"{tmp_path.name}.csv"
+    data.write_bytes((folder / "d.csv").read_bytes())
+    args = [x.format(tmp=tmp_path, data=data) for x in extra]
+    out = run("fit", str(data), *model, *args, "-o", str(tmp_path / "OUT"))
     _refused(out, message)
     assert list(tmp_path.iterdir()) == []  # no OUT, no temporary file
+    assert data.read_bytes() == (folder / "d.csv").read_bytes()
 
 
 def test_a_fit_writes_all_its_files(folder, tmp_path):
@@ -224,7 +234,9 @@ def test_nested_model_file_is_one_line(tmp_path):
 
 ARGUMENTS = st.sampled_from(
     [
-        "{d}", "{tmp}/none.csv", "{tmp}", "{tmp}/x.xlsx", "-", "{tmp}/sub/o.csv",
+        "{d}", "{f}/garbage.csv", "{f}/plain.csv.gz", "{f}/empty.csv",
+        "{f}/deep.json", "{f}/text.json", "{f}/d.csv.zip", "{tmp}/none.csv",
+        "{tmp}", "{tmp}/x.xlsx", "-", "{tmp}/sub/o.csv",
         "--target", "y", "a", "--features", "a,c", ",", "--formula", "y ~ a",
         "y ~ I(__import__('os'))", "y ~ (a+c)**99", "--save", "{tmp}/m.json",
         "-o", "{tmp}/o.txt", "--plot", "{tmp}/p.png", "{tmp}/p.jpg", "--threshold",
@@ -235,7 +247,7 @@ ARGUMENTS = st.sampled_from(
 
 
 @settings(
-    max_examples=6,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -247,7 +259,7 @@ def test_any_arguments_give_an_answer_or_one_line(
     folder, tmp_path_factory, command, args
 ):
     tmp = tmp_path_factory.mktemp("fuzz")
-    filled = [a.format(d=folder / "d.csv", tmp=tmp) for a in args]
+    filled = [a.format(d=folder / "d.csv", f=folder, tmp=tmp) for a in args]
     if command != "fit":
         filled.insert(0, str(folder / "m.json"))
     out = run(command, *filled)

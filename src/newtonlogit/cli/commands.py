@@ -234,10 +234,18 @@ def _check_outputs(args: argparse.Namespace) -> None:
     if args.plot and not str(args.plot).lower().endswith(".png"):
         raise DataError(f"--plot writes PNG: give a .png file name, not {args.plot!r}")
     targets = [p for p in (args.output, args.save, args.plot) if p not in (None, "-")]
-    for path in targets:
-        check_target(path)
+    _check_targets(targets, [args.data])
     if len({os.path.realpath(p) for p in targets}) < len(targets):
         raise DataError(f"-o, --save and --plot must name different files: {targets}")
+
+
+def _check_targets(targets: list[str], inputs: list[str]) -> None:
+    """Each output can be written and is none of the command's inputs."""
+    read = {os.path.realpath(p) for p in inputs if p != "-"}
+    for path in targets:
+        check_target(path)
+        if os.path.realpath(path) in read:
+            raise DataError(f"{path!r} is an input of the command; write elsewhere")
 
 
 def _fit_options(args) -> dict:
@@ -352,7 +360,7 @@ def run_predict(args: argparse.Namespace) -> None:
             raise DataError(f"--{option} must be between 0 and 1; got {value}")
     if args.output not in (None, "-"):
         table_kind(args.output)
-        check_target(args.output)
+        _check_targets([args.output], [args.model, args.data])
     model = load(args.model)
     frame = read_table(args.data)
     keys = _split_list(args.key) if args.key else [str(c) for c in frame.columns]
