@@ -192,3 +192,12 @@ def test_a_failed_save_names_the_target_not_a_temporary_file(document, data):
         model.save("/sys/m.json")  # a folder no one may create files in
     assert caught.value.filename == "/sys/m.json"
     assert ".tmp" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", [[], {}, None, 1, "binary"])
+def test_a_model_kind_of_another_type_is_refused(document, tmp_path, kind):
+    edited = json.loads(json.dumps(document))
+    edited["model"]["kind"] = kind
+    (tmp_path / "m.json").write_text(json.dumps(_sealed(edited)))
+    with pytest.raises(nl.ModelFileError, match="unknown model kind"):
+        nl.load(tmp_path / "m.json")

@@ -152,7 +152,8 @@ def from_document(document: Any, label: str = "model file"):
     model = check.section(document, "model")
     for section in ("estimates", "fit", "training_data"):
         check.section(document, section)
-    kind = _KINDS.get(model.get("kind"))
+    name = model.get("kind")
+    kind = _KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
         raise ModelFileError(f"{label}: unknown model kind {model.get('kind')!r}")
     return kind.from_document(check, document)
