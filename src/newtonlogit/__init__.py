@@ -15,6 +15,7 @@ from .families.binary.separation import Separation, check_separation
 from .families.multinomial.fit import mnlogit
 from .families.multinomial.results import MNLogitResults
 from .files.modelfile import load
+from .inference.discrimination import roc_test
 
 __all__ = [
     "CollinearityError",
@@ -32,6 +33,7 @@ __all__ = [
     "load",
     "logit",
     "mnlogit",
+    "roc_test",
 ]
 
 

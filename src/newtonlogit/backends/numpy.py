@@ -209,3 +209,15 @@ class NumpyBackend:
             for acc, x in zip(total, part):
                 acc += x
         return tuple(total)
+
+    def map_rows(self, kernel, *args, columns=()):
+        """Per-row outputs of ``kernel(np, block, *args)``, blocks stacked in order.
+
+        The kernel returns a tuple of arrays with one row per row of its block;
+        the result is that tuple over all rows (NumPy arrays). ``columns`` (the
+        width of each output, ``None`` for a vector) is what the lazy backends
+        need to describe outputs they have not computed; here it is unused.
+        """
+        with one_blas_thread():
+            parts = [kernel(np, block, *args) for block in self.blocks()]
+        return tuple(np.concatenate(outputs) for outputs in zip(*parts))
