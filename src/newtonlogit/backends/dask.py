@@ -141,8 +141,11 @@ class DaskBackend:
         Nothing is computed: each output is a dask array chunked as ``X``'s
         rows, one task per partition (the kernel over the partition's blocks).
         ``columns`` gives the width of each output (``None`` for a vector), which
-        a lazy array must know before it is computed.
+        a lazy array must know before it is computed. The outputs depend on the
+        source arrays, never on this backend's persisted copy, which goes when
+        the backend does.
         """
+        sources = [np.ravel(self._source[f].to_delayed()) for f in self._fields]
         job = dask.delayed(
             _Pass(kernel, args, self._fields, tuple(self.design.feature_names)),
             traverse=False,
@@ -152,7 +155,7 @@ class DaskBackend:
             dask.delayed(_partition_rows, pure=True, nout=len(columns))(
                 job, columns, *chunks
             )
-            for chunks in self._partitions
+            for chunks in zip(*sources)
         ]
         outputs = []
         for j, width in enumerate(columns):

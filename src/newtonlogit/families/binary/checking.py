@@ -67,7 +67,9 @@ def check_data(res, X=None, y=None, *, data=None, weights=None, offset=None):
     free = np.array([name not in res.aliased for name in names])
     beta = np.zeros(len(names))
     beta[free] = res.coef
-    backend = backend_for(design.X)(design)
+    # Dask: no persisted copy; the lazy outputs read the source partitions
+    options = {"persist": False} if is_dask(design.X) else {}
+    backend = backend_for(design.X)(design, **options)
     return CheckData(design, backend, beta, free, index)
 
 
@@ -219,10 +221,15 @@ def _frame(check: CheckData, columns: dict, names, dfbeta, dfbetas):
     return pd.DataFrame(table, columns=labels, index=check.index)
 
 
+def in_memory(check: CheckData) -> bool:
+    """Whether the rows are a dense in-memory matrix (NumPy or a device array)."""
+    return not (check.lazy or _is_sparse(check.design.X))
+
+
 def covariate_patterns(check: CheckData) -> np.ndarray:
     """Integer codes ``0..J-1`` of the rows' covariate patterns (equal values
     in every column of ``X`` and in the offset), in order of first appearance."""
-    if check.lazy or _is_sparse(check.design.X):
+    if not in_memory(check):
         raise ValueError(
             "covariate patterns are found in memory: pass NumPy or pandas rows"
         )
@@ -232,4 +239,10 @@ def covariate_patterns(check: CheckData) -> np.ndarray:
     return frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
 
 
-__all__ = ["CheckData", "check_data", "covariate_patterns", "influence_frame"]
+__all__ = [
+    "CheckData",
+    "check_data",
+    "covariate_patterns",
+    "in_memory",
+    "influence_frame",
+]

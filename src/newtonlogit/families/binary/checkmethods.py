@@ -15,7 +15,7 @@ from scipy import special
 
 from ...inference import discrimination
 from . import diagnostics
-from .checking import check_data, influence_frame
+from .checking import check_data, in_memory, influence_frame
 
 RESIDUALS = (
     "response",
@@ -59,6 +59,10 @@ class ModelChecks:
         (``patterns`` needs the rows in memory).
         """
         check = check_data(self, X, y, data=data, weights=weights, offset=offset)
+        if patterns and not in_memory(check):
+            raise ValueError(
+                "covariate patterns are found in memory: pass NumPy or pandas rows"
+            )
         frame = influence_frame(self, check)
         if not patterns:
             return frame

@@ -8,7 +8,8 @@
 - **Pearson chi-square and deviance over covariate patterns** (Stata's
   ``estat gof``; Hosmer, Lemeshow and Sturdivant, section 5.2.1): the sums of
   the squared pattern residuals on ``J - k`` degrees of freedom, ``J``
-  patterns and ``k`` coefficients.
+  patterns and ``k`` coefficients. Patterns are found in memory; for Dask or
+  sparse rows these two rows of the table are NaN.
 - **le Cessie-van Houwelingen-Copas-Hosmer unweighted sum of squares**
   (rms ``residuals.lrm(type = "gof")``): ``S = sum (y - p)^2`` against its
   mean ``sum v`` under the model, ``z = (S - sum v) / sd`` with ``sd^2`` the
@@ -30,7 +31,7 @@ from scipy import special
 from scipy.stats import chi2, norm
 
 from . import diagnostics
-from .checking import CheckData, bread, covariate_patterns
+from .checking import CheckData, bread, covariate_patterns, in_memory
 
 
 def hosmer_lemeshow(p, events, non_events, groups: int = 10):
@@ -145,13 +146,17 @@ def goodness_of_fit(check: CheckData, groups: int = 10) -> GoodnessOfFit:
     hl, hl_df, hl_p, hl_table = hosmer_lemeshow(
         p[positive], events[positive], non_events[positive], groups
     )
-    _, _, _, pearson, deviance, _ = pattern_residuals(check, eta, hat)
-    J = pearson.size
-    x2, dev = float(np.nansum(pearson**2)), float(np.sum(deviance**2))
+    if in_memory(check):
+        _, _, _, pearson, deviance, _ = pattern_residuals(check, eta, hat)
+        J = pearson.size
+        x2, dev = float(np.nansum(pearson**2)), float(np.sum(deviance**2))
+    else:  # patterns are found in memory: these two are left out
+        J, x2, dev = 0, np.nan, np.nan
+    df = J - k if J else np.nan
     rows = {
         "Hosmer-Lemeshow": (hl, hl_df, hl_p),
-        "Pearson chi2 (patterns)": (x2, J - k, _chi2_sf(x2, J - k)),
-        "deviance (patterns)": (dev, J - k, _chi2_sf(dev, J - k)),
+        "Pearson chi2 (patterns)": (x2, df, _chi2_sf(x2, df)),
+        "deviance (patterns)": (dev, df, _chi2_sf(dev, df)),
         "le Cessie-van Houwelingen (z)": (z, np.nan, float(2 * norm.sf(abs(z)))),
     }
     table = pd.DataFrame.from_dict(
@@ -162,7 +167,7 @@ def goodness_of_fit(check: CheckData, groups: int = 10) -> GoodnessOfFit:
 
 
 def _chi2_sf(statistic: float, df: int) -> float:
-    return float(chi2.sf(statistic, df)) if df > 0 else np.nan
+    return float(chi2.sf(statistic, df)) if df > 0 and statistic >= 0 else np.nan
 
 
 def _eta_and_hat(check: CheckData, B):
