@@ -1,4 +1,5 @@
-"""The ``fit``, ``predict`` and ``summary`` commands of the ``newtonlogit`` tool.
+"""The ``fit``, ``predict`` and ``summary`` commands of the ``newtonlogit`` tool
+(``check`` is in :mod:`.check`).
 
 :mod:`newtonlogit.cli` builds the parser and turns every ``ValueError`` and
 ``OSError`` into one line on stderr and exit status 2; this module only reads,
@@ -21,6 +22,7 @@ from ..families.binary.results import LogitResults
 from ..files.modelfile import load
 from ..files.tables import atomic_write, read_table, write_table
 from ..inference.covariance import COVARIANCE_ESTIMATORS
+from .check import add_check
 
 FORMATS = ("text", "markdown", "csv", "json")
 PLOT_KINDS = ("overview", "scurve", "convergence", "roc", "calibration", "forest")
@@ -44,6 +46,7 @@ def add_commands(commands) -> None:
     _add_fit(commands)
     _add_predict(commands)
     _add_summary(commands)
+    add_check(commands)
 
 
 def _add_fit(commands) -> None:
