@@ -213,3 +213,19 @@ def test_labels_must_match_the_fit(spector):
     res = nl.logit(spector.X, np.where(spector.y == 1, "pass", "fail"))
     with pytest.raises(ValueError, match="labels"):
         res.influence(spector.X, np.where(spector.y == 1, "yes", "no"))
+
+
+def test_sparse_rows_give_the_dense_numbers():
+    import scipy.sparse as sp
+
+    data = load_lbw()
+    X = data.X.to_numpy()
+    res = nl.logit(X, data.y)
+    dense, sparse = res.influence(X, data.y), res.influence(sp.csr_matrix(X), data.y)
+    np.testing.assert_allclose(sparse.to_numpy(), dense.to_numpy(), rtol=1e-12)
+    table = res.gof(sp.csr_matrix(X), data.y).table
+    expected = res.gof(X, data.y).table
+    assert table.loc["Hosmer-Lemeshow", "statistic"] == pytest.approx(
+        expected.loc["Hosmer-Lemeshow", "statistic"], rel=1e-12
+    )
+    assert np.isnan(table.loc["Pearson chi2 (patterns)", "statistic"])

@@ -27,7 +27,7 @@ from ...kernels.block import (
     exp_neg_abs,
     linear_predictor,
 )
-from ...kernels.ops import _float64
+from ...kernels.ops import block_ops
 from .kernels import _row_loglik
 
 # The per-row outputs of :func:`influence_rows`, in order (dfbeta is last).
@@ -77,15 +77,16 @@ def influence_rows(xp, block: Block, beta, fit_intercept: bool, bread):
     and columns for aliased coefficients). Temporaries are block-sized:
     ``X_block bread`` is ``m x k``; no ``n x n`` or ``n x p`` array is made.
     """
-    X = _float64(xp, block.X)
+    ops = block_ops(block.X)
+    X = ops.as_float64(xp, block.X)
     eta = linear_predictor(xp, block, beta, fit_intercept, X)
     p, variance, n, a = _fitted(xp, block, eta)
-    B = xp.asarray(bread, dtype=xp.float64, device=_device(X))
+    B = xp.asarray(bread, dtype=xp.float64, device=_device(eta))
     XB = X @ B[1:, :] + B[0, :] if fit_intercept else X @ B
     if fit_intercept:
-        quad = xp.sum(XB[:, 1:] * X, axis=1) + XB[:, 0]
+        quad = ops.row_dot(xp, X, XB[:, 1:]) + XB[:, 0]
     else:
-        quad = xp.sum(XB * X, axis=1)
+        quad = ops.row_dot(xp, X, XB)
     hat = a * variance * quad
     has_trials = n > 0
     prop = block.y / xp.where(has_trials, n, 1.0)
@@ -117,7 +118,7 @@ def gof_sums(xp, block: Block, beta, fit_intercept: bool):
     ``sum v`` (``v = w n p (1 - p)``), ``sum v d^2`` and ``X' (v d)`` with
     ``d = 1 - 2 p`` (intercept entry first).
     """
-    X = _float64(xp, block.X)
+    X = block_ops(block.X).as_float64(xp, block.X)
     eta = linear_predictor(xp, block, beta, fit_intercept, X)
     p, variance, n, a = _fitted(xp, block, eta)
     y = block.y
