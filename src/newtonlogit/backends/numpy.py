@@ -218,6 +218,12 @@ class NumpyBackend:
         width of each output, ``None`` for a vector) is what the lazy backends
         need to describe outputs they have not computed; here it is unused.
         """
+        blocks = list(self.blocks())
+        n_threads = min(self.n_threads, len(blocks))
         with one_blas_thread():
-            parts = [kernel(np, block, *args) for block in self.blocks()]
+            if n_threads <= 1:
+                parts = [kernel(np, block, *args) for block in blocks]
+            else:  # map keeps the blocks' order
+                pool = _executor(n_threads)
+                parts = list(pool.map(lambda block: kernel(np, block, *args), blocks))
         return tuple(np.concatenate(outputs) for outputs in zip(*parts))
