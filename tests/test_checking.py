@@ -229,3 +229,43 @@ def test_sparse_rows_give_the_dense_numbers():
         expected.loc["Hosmer-Lemeshow", "statistic"], rel=1e-12
     )
     assert np.isnan(table.loc["Pearson chi2 (patterns)", "statistic"])
+
+
+def test_hosmer_lemeshow_ties_as_hoslem_test():
+    # three binary covariates: 8 distinct fitted values, so the deciles tie and
+    # hoslem.test's cut() makes 4 groups (df stays g - 2 = 8, as there)
+    data = load_lbw()
+    ref = reference("lbw")["hosmer_lemeshow_tied"]
+    X = data.X[["smoke", "ht", "ui"]]
+    gof = nl.logit(X, data.y, tol=1e-12).gof(X, data.y)
+    table = gof.hosmer_lemeshow_table
+    assert len(table) == len(ref["observed_events"]) == 4
+    np.testing.assert_allclose(table.observed_events, ref["observed_events"])
+    np.testing.assert_allclose(table.expected_events, ref["expected_events"], 1e-8)
+    row = gof.table.loc["Hosmer-Lemeshow"]
+    assert row.statistic == pytest.approx(ref["statistic"], rel=1e-8)
+    assert row.df == ref["df"] and row.p_value == pytest.approx(ref["p_value"])
+
+
+def test_pattern_codes_equal_a_group_by():
+    from newtonlogit.families.binary.checking import row_codes
+
+    rng = np.random.default_rng(3)
+    M = rng.integers(0, 3, size=(2000, 3)).astype(float)
+    M[rng.random(2000) < 0.1, 0] = -0.0  # -0.0 and 0.0 are one value
+    expected = pd.DataFrame(M + 0.0).groupby([0, 1, 2], sort=False).ngroup()
+    np.testing.assert_array_equal(row_codes(M + 0.0), expected.to_numpy())
+    # an offset is part of the pattern: the rows twice, the copies offset
+    data = load_lbw()
+    X = pd.concat([data.X] * 2, ignore_index=True)
+    y = np.r_[data.y, data.y]
+    res = nl.logit(X, y)
+    plain = res.influence(X, y, patterns=True).pattern
+    assert (
+        plain.nunique()
+        == nl.logit(data.X, data.y).influence(patterns=True).pattern.nunique()
+    )
+    assert (plain[:189].to_numpy() == plain[189:].to_numpy()).all()
+    offset = np.r_[np.zeros(189), np.full(189, 0.5)]
+    shifted = res.influence(X, y, offset=offset, patterns=True).pattern
+    assert shifted.nunique() == 2 * plain.nunique()

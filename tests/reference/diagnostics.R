@@ -155,9 +155,12 @@ lbw$race_other <- as.numeric(lbw$race == "other")
 covariates <- c("age", "lwt", "race_black", "race_other", "smoke", "ptl", "ht", "ui")
 fit <- again(glm(reformulate(covariates, "low"), binomial, lbw, control = tight))
 small <- glm(low ~ lwt + smoke, binomial, lbw, control = tight)
+# three binary covariates: 8 distinct fitted values, tied quantiles
+tied <- glm(low ~ smoke + ht + ui, binomial, lbw, control = tight, y = TRUE)
 write(c(per_row(fit),
         list(hosmer_lemeshow = hoslem(fit$y, fitted(fit)),
              hosmer_lemeshow_5 = hoslem(fit$y, fitted(fit), g = 5),
+             hosmer_lemeshow_tied = hoslem(tied$y, fitted(tied)),
              lecessie = lecessie(fit),
              patterns = patterns(fit, lbw, covariates),
              discrimination = discrimination(fit, small))), "lbw")
