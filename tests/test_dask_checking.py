@@ -92,3 +92,15 @@ def test_array_api_rows_give_the_numpy_numbers(rows):
     assert res.roc(xps.asarray(X), xps.asarray(y), offset=xps.asarray(off)).auc == (
         pytest.approx(res.roc(X, y, offset=off).auc, rel=1e-12)
     )
+
+
+def test_dask_formula_fit_takes_a_dask_frame(client, rows):
+    X, y, _, _ = rows
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y})
+    ddf = dd.from_pandas(df, npartitions=3)
+    expected = nl.logit("y ~ a + b", data=df).influence(data=df)
+    lazy = nl.logit("y ~ a + b", data=ddf).influence(data=ddf)
+    assert isinstance(lazy, dd.DataFrame)
+    np.testing.assert_allclose(
+        lazy.compute().to_numpy(), expected.to_numpy(), rtol=1e-8, atol=1e-13
+    )

@@ -70,13 +70,8 @@ def _saturated_terms(xp, block: Block):
     return terms
 
 
-def influence_rows(xp, block: Block, beta, fit_intercept: bool, bread):
-    """The outputs named in :data:`ROW_OUTPUTS`, then dfbeta ``(m, k)``.
-
-    ``bread`` is ``(X'VX)^{-1}`` over the full coefficient vector (zero rows
-    and columns for aliased coefficients). Temporaries are block-sized:
-    ``X_block bread`` is ``m x k``; no ``n x n`` or ``n x p`` array is made.
-    """
+def _leverage(xp, block: Block, beta, fit_intercept: bool, bread):
+    """``eta``, the fitted parts, ``X_block bread`` and the hat values."""
     ops = block_ops(block.X)
     X = ops.as_float64(xp, block.X)
     eta = linear_predictor(xp, block, beta, fit_intercept, X)
@@ -87,7 +82,23 @@ def influence_rows(xp, block: Block, beta, fit_intercept: bool, bread):
         quad = ops.row_dot(xp, X, XB[:, 1:]) + XB[:, 0]
     else:
         quad = ops.row_dot(xp, X, XB)
-    hat = a * variance * quad
+    return eta, p, variance, n, a, XB, a * variance * quad
+
+
+def hat_rows(xp, block: Block, beta, fit_intercept: bool, bread):
+    """``(eta, hat)`` of every row: what the goodness-of-fit tests need."""
+    eta, *_, hat = _leverage(xp, block, beta, fit_intercept, bread)
+    return eta, hat
+
+
+def influence_rows(xp, block: Block, beta, fit_intercept: bool, bread):
+    """The outputs named in :data:`ROW_OUTPUTS`, then dfbeta ``(m, k)``.
+
+    ``bread`` is ``(X'VX)^{-1}`` over the full coefficient vector (zero rows
+    and columns for aliased coefficients). Temporaries are block-sized:
+    ``X_block bread`` is ``m x k``; no ``n x n`` or ``n x p`` array is made.
+    """
+    eta, p, variance, n, a, XB, hat = _leverage(xp, block, beta, fit_intercept, bread)
     has_trials = n > 0
     prop = block.y / xp.where(has_trials, n, 1.0)
     response = xp.where(has_trials, prop - p, 0.0)
@@ -144,6 +155,7 @@ __all__ = [
     "ROW_OUTPUTS",
     "deviance_sums",
     "gof_sums",
+    "hat_rows",
     "influence_columns",
     "influence_rows",
     "linear_predictor_rows",

@@ -171,12 +171,12 @@ def _chi2_sf(statistic: float, df: int) -> float:
 
 
 def _eta_and_hat(check: CheckData, B):
-    eta, _, hat, *_ = check.backend.map_rows(
-        diagnostics.influence_rows,
+    eta, hat = check.backend.map_rows(
+        diagnostics.hat_rows,
         check.beta,
         check.design.fit_intercept,
         B,
-        columns=diagnostics.influence_columns(check.free.size),
+        columns=(None, None),
     )
     return check.host(eta), check.host(hat)
 
