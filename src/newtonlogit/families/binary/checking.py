@@ -170,8 +170,14 @@ def row_measures(check: CheckData) -> dict:
     return measures
 
 
-def influence_frame(res, check: CheckData) -> Any:
-    """The table of :meth:`LogitResults.influence` (see there)."""
+def influence_frame(check: CheckData) -> Any:
+    """The table of :meth:`LogitResults.influence` (see there). Rows with
+    ``h = 1`` get infinite or NaN measures, as in R, without a warning."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _influence_frame(check)
+
+
+def _influence_frame(check: CheckData) -> Any:
     m = row_measures(check)
     k = int(check.free.sum())
     hat, pearson, deviance = m["hat"], m["pearson"], m["deviance"]

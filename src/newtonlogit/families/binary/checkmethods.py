@@ -63,7 +63,7 @@ class ModelChecks:
             raise ValueError(
                 "covariate patterns are found in memory: pass NumPy or pandas rows"
             )
-        frame = influence_frame(self, check)
+        frame = influence_frame(check)
         if not patterns:
             return frame
         from .gof import pattern_measures
