@@ -157,7 +157,28 @@ def roc_test(first: ROC, second: ROC) -> pd.Series:
     (pROC ``roc.test(r1, r2, method = "delong", paired = TRUE)``).
 
     Returns ``auc_1``, ``auc_2``, ``difference``, its ``se``, ``z`` and the
-    two-sided ``p_value``."""
+    two-sided ``p_value``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["age"] = rng.normal(50, 10, 300)
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose + age", data=df)
+    >>> small = nl.logit("died ~ dose", data=df)
+    >>> nl.roc_test(res.roc(data=df), small.roc(data=df)).round(4)
+    auc_1         0.8899
+    auc_2         0.8893
+    difference    0.0006
+    se            0.0019
+    z             0.2993
+    p_value       0.7647
+    Name: delong, dtype: float64
+    """
     same = first.events.shape == second.events.shape
     if not (
         same

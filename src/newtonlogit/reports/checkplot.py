@@ -49,7 +49,22 @@ def index_plot(
     dpi=100,
 ):
     """One measure of every row against the row's position (index plot), the
-    ``label`` largest marked with their index labels."""
+    ``label`` largest marked with their index labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["age"] = rng.normal(50, 10, 300)
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose + age", data=df)
+    >>> fig = nl.plot.index_plot(res.influence(data=df), "hat")
+    >>> fig.axes[0].get_title()
+    'leverage (hat value) by row'
+    """
     values = _column(influence, measure)
     fig, ax = _figure(ax, figsize, dpi)
     position = np.arange(values.size)
@@ -72,7 +87,22 @@ def index_plot(
 def delta_chi2(influence: Any, *, ax=None, figsize=None, dpi=100):
     """Hosmer and Lemeshow's diagnostic figure: delta chi-square against the
     fitted probability, each point's area proportional to delta beta-hat
-    (per covariate pattern when the frame has the ``pattern_*`` columns)."""
+    (per covariate pattern when the frame has the ``pattern_*`` columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["age"] = rng.normal(50, 10, 300)
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose + age", data=df)
+    >>> fig = nl.plot.delta_chi2(res.influence(data=df))
+    >>> fig.axes[0].get_title()
+    'Delta chi-square (area: delta beta-hat)'
+    """
     patterned = isinstance(influence, pd.DataFrame) and "pattern" in influence
     prefix = "pattern_" if patterned else ""
     fitted = _column(influence, "fitted")
@@ -95,7 +125,22 @@ def residuals_fitted(
     influence: Any, kind: str = "std_deviance", *, ax=None, figsize=None, dpi=100
 ):
     """Residuals of one kind against the fitted probability, with the zero
-    line and the lines at -2 and 2."""
+    line and the lines at -2 and 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["age"] = rng.normal(50, 10, 300)
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose + age", data=df)
+    >>> fig = nl.plot.residuals_fitted(res.influence(data=df), "studentized")
+    >>> fig.axes[0].get_ylabel()
+    'studentized residual'
+    """
     fitted, residual = _column(influence, "fitted"), _column(influence, kind)
     fig, ax = _figure(ax, figsize, dpi)
     ax.plot(fitted, residual, "o", ms=3, alpha=0.7, color="C0")
@@ -108,7 +153,22 @@ def residuals_fitted(
 
 def hosmer_lemeshow(gof: Any, *, ax=None, figsize=None, dpi=100):
     """Observed against expected events in the Hosmer-Lemeshow groups of
-    ``res.gof(...)``, with the test in the title."""
+    ``res.gof(...)``, with the test in the title.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["age"] = rng.normal(50, 10, 300)
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose + age", data=df)
+    >>> fig = nl.plot.hosmer_lemeshow(res.gof(data=df))
+    >>> fig.axes[0].get_title()
+    'Hosmer-Lemeshow: chi2(8) = 3.29, p = 0.915'
+    """
     table = getattr(gof, "hosmer_lemeshow_table", None)
     if table is None:
         raise DataError("pass what res.gof(...) returned")
@@ -136,7 +196,25 @@ def hosmer_lemeshow(gof: Any, *, ax=None, figsize=None, dpi=100):
 def roc_band(roc: Any, *, level: float = 0.95, ax=None, figsize=None, dpi=100):
     """The ROC curve of ``res.roc(...)`` with a pointwise band for the
     sensitivity at each threshold (Wilson score interval over the events) and
-    DeLong's interval of the AUC in the legend."""
+    DeLong's interval of the AUC in the legend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["age"] = rng.normal(50, 10, 300)
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose + age", data=df)
+    >>> roc = res.roc(data=df)
+    >>> roc
+    <ROC: AUC 0.8899 (DeLong 95% CI 0.8534-0.9264), 159 events, 141 non-events>
+    >>> fig = nl.plot.roc_band(roc)
+    >>> fig.axes[0].get_legend().get_texts()[1].get_text()
+    'AUC 0.890 (0.853-0.926)'
+    """
     curve = roc.curve
     events = float(np.sum(roc.events))
     low, high = _wilson(curve.sensitivity.to_numpy(), events, level)
