@@ -7,7 +7,10 @@ Conventions
   search); with ``True`` also ``score`` (gradient, shape ``(k,)``), ``info``
   (negative Hessian, ``(k, k)``, positive definite at a regular point) and
   ``weight_sum`` (the total IRLS weight, used to put the step cap on the scale
-  of the linear predictor).
+  of the linear predictor). ``unit`` is the scale the case weights give the
+  value (their mean): the tolerances are relative to ``|value| + 0.1 unit``,
+  so that scaling every weight, which scales the value and its derivatives
+  alike, changes no decision of the solver.
 - ``beta`` is float64 of shape ``(k,)``; whatever ordering the objective uses.
 - The solver keeps its state local to :func:`newton` and returns a frozen
   :class:`NewtonResult` with one history row per evaluated iterate.
@@ -47,6 +50,8 @@ class Evaluation:
     # The log-likelihood's sums for marginal effects at this point, where its
     # pass made them (``_kernels.newton_sums``), over the full coefficients.
     margin_parts: np.ndarray | None = None
+    # The value's unit: the mean case weight of a row (see the conventions).
+    unit: float = 1.0
 
 
 class SingularInformation(np.linalg.LinAlgError):
@@ -107,8 +112,9 @@ def newton(
         Starting point.
     tol : float
         Convergence tolerance: relative change of the objective (the deviance)
-        and the Newton decrement, both relative to ``|value| + 0.1`` as in R's
-        ``glm.control``.
+        and the Newton decrement, both relative to ``|value| + 0.1 unit`` (R's
+        ``glm.control`` has ``|value| + 0.1``; ``unit``, the mean case weight,
+        makes the test independent of the scale of the weights).
     max_iter : int
         Most Newton steps to take.
     step_cap : float
@@ -129,7 +135,7 @@ def newton(
     Notes
     -----
     Convergence is declared at iterate ``k`` when the full Newton step from
-    ``k - 1`` predicted a gain ``decrement / 2 <= tol (|value| + 0.1)`` and the
+    ``k - 1`` predicted a gain ``decrement / 2 <= tol (|value| + 0.1 unit)`` and the
     realised change of the objective was as small. Because Newton converges
     quadratically, the estimate after that last full step is accurate to about
     ``tol`` squared, and the score and information reported are those *at the
@@ -172,7 +178,7 @@ def newton(
         message = ask("iteration")
         if message:
             return _result(beta, current, False, it, rows, message, cho)
-        scale = abs(current.value) + 0.1
+        scale = value_scale(current)
         if (
             it > 0
             and previous_small
@@ -200,6 +206,11 @@ def newton(
         beta, current = beta_new, new
     message = ask("failed") or f"no convergence in {max_iter} iterations"
     return _result(beta, current, False, max_iter, rows, message, cho)
+
+
+def value_scale(evaluation: Evaluation) -> float:
+    """``|value| + 0.1 unit``: what the solver's tolerances are relative to."""
+    return abs(evaluation.value) + 0.1 * evaluation.unit
 
 
 def _factor(evaluation: Evaluation):
@@ -246,7 +257,7 @@ def _line_search(
     which converge linearly and are iterated to tighter tolerances).
     """
     slope = float(current.score @ direction)
-    resolution = 1e-13 * (abs(current.value) + 0.1)
+    resolution = 1e-13 * value_scale(current)
     trial = beta + step * direction
     new = objective(trial, True)
     if step == 1.0 and slope / 2 < resolution:
