@@ -17,7 +17,19 @@ import newtonlogit as nl
 
 matplotlib.use("Agg")  # the plot examples make pyplot figures too
 
-PLOTS = ["s_curve", "convergence", "roc", "calibration", "forest", "overview"]
+PLOTS = [
+    "s_curve",
+    "convergence",
+    "roc",
+    "calibration",
+    "forest",
+    "overview",
+    "index_plot",
+    "delta_chi2",
+    "residuals_fitted",
+    "hosmer_lemeshow",
+    "roc_band",
+]
 
 
 def public_objects() -> dict[str, object]:

@@ -17,6 +17,7 @@ from .families.conditional.results import ConditionalResults
 from .families.multinomial.fit import mnlogit
 from .families.multinomial.results import MNLogitResults
 from .files.modelfile import load
+from .inference.discrimination import roc_test
 
 __all__ = [
     "CollinearityError",
@@ -36,6 +37,7 @@ __all__ = [
     "load",
     "logit",
     "mnlogit",
+    "roc_test",
 ]
 
 

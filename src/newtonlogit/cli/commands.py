@@ -1,4 +1,5 @@
-"""The ``fit``, ``predict`` and ``summary`` commands of the ``newtonlogit`` tool.
+"""The ``fit``, ``predict`` and ``summary`` commands of the ``newtonlogit`` tool
+(``check`` is in :mod:`.check`).
 
 :mod:`newtonlogit.cli` builds the parser and turns every ``ValueError`` and
 ``OSError`` into one line on stderr and exit status 2; this module only reads,
@@ -9,7 +10,6 @@ output files); models through :mod:`newtonlogit.files.modelfile`.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 
@@ -21,13 +21,14 @@ from ..exceptions import DataError
 from ..families.binary.results import LogitResults
 from ..files.modelfile import dumps, load
 from ..files.tables import (
-    check_target,
+    check_outputs,
     read_table,
     table_kind,
     write_files,
     write_table,
 )
 from ..inference.covariance import COVARIANCE_ESTIMATORS
+from .check import add_check
 from .render import render
 
 FORMATS = ("text", "markdown", "csv", "json")
@@ -57,6 +58,7 @@ def add_commands(commands) -> None:
     _add_fit(commands)
     _add_predict(commands)
     _add_summary(commands)
+    add_check(commands)
 
 
 def _add_fit(commands) -> None:
@@ -270,18 +272,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     if args.plot and not str(args.plot).lower().endswith(".png"):
         raise DataError(f"--plot writes PNG: give a .png file name, not {args.plot!r}")
     targets = [p for p in (args.output, args.save, args.plot) if p not in (None, "-")]
-    _check_targets(targets, [args.data])
-    if len({os.path.realpath(p) for p in targets}) < len(targets):
-        raise DataError(f"-o, --save and --plot must name different files: {targets}")
-
-
-def _check_targets(targets: list[str], inputs: list[str]) -> None:
-    """Each output can be written and is none of the command's inputs."""
-    read = {os.path.realpath(p) for p in inputs if p != "-"}
-    for path in targets:
-        check_target(path)
-        if os.path.realpath(path) in read:
-            raise DataError(f"{path!r} is an input of the command; write elsewhere")
+    check_outputs(targets, [args.data], "-o, --save and --plot")
 
 
 def _fit_options(args) -> dict:
@@ -412,7 +403,7 @@ def run_predict(args: argparse.Namespace) -> None:
             raise DataError(f"--{option} must be between 0 and 1; got {value}")
     if args.output not in (None, "-"):
         table_kind(args.output)
-        _check_targets([args.output], [args.model, args.data])
+        check_outputs([args.output], [args.model, args.data])
     model = load(args.model)
     frame = read_table(args.data)
     keys = _split_list(args.key) if args.key else [str(c) for c in frame.columns]

@@ -249,6 +249,20 @@ def check_target(path: str | os.PathLike) -> Path:
     return folder / target.name
 
 
+def check_outputs(
+    targets: list[str], inputs: list[str], names: str = "outputs"
+) -> None:
+    """Each output can be written, is none of the command's inputs, and no two
+    are the same file; checked before anything is read or written."""
+    read = {os.path.realpath(p) for p in inputs if p != "-"}
+    for path in targets:
+        check_target(path)
+        if os.path.realpath(path) in read:
+            raise DataError(f"{path!r} is an input of the command; write elsewhere")
+    if len({os.path.realpath(p) for p in targets}) < len(targets):
+        raise DataError(f"{names} must name different files: {targets}")
+
+
 def write_files(contents: dict[str, str | bytes]) -> None:
     """Write every ``{path: content}`` or none: each target is checked and
     every content staged next to it before the first target is replaced."""
@@ -281,6 +295,7 @@ def _first_line(exc: Exception) -> str:
 
 __all__ = [
     "atomic_write",
+    "check_outputs",
     "check_target",
     "read_table",
     "table_kind",

@@ -16,6 +16,14 @@ model with data take the data and, for a formula fit, find the response in it
   in bins of predicted probability;
 - :func:`forest`: odds ratios with their intervals, log scale;
 - :func:`overview`: the last four in one figure (``newtonlogit fit --plot``).
+
+Model checking (:mod:`.checkplot`), drawn from what the results' checking
+methods return: :func:`index_plot` (a measure of ``res.influence(...)`` by
+row), :func:`delta_chi2` (Hosmer and Lemeshow's delta chi-square against the
+fitted probability, points sized by delta beta-hat), :func:`residuals_fitted`,
+:func:`hosmer_lemeshow` (observed against expected events per group of
+``res.gof(...)``) and :func:`roc_band` (``res.roc(...)`` with a pointwise
+confidence band and DeLong's interval of the AUC).
 """
 
 from __future__ import annotations
@@ -28,26 +36,18 @@ from scipy.special import ndtri
 
 from ..data.checks import INTERCEPT, as_array
 from ..exceptions import DataError
+from .checkplot import (
+    delta_chi2,
+    hosmer_lemeshow,
+    index_plot,
+    residuals_fitted,
+    roc_band,
+)
+from .figure import FIGSIZE, _figure
 
 # A fitted binary model (newtonlogit.LogitResults); not imported, so that this
 # layer stays below the families.
 LogitResults = Any
-
-FIGSIZE = (6.4, 4.8)
-
-
-def _figure(ax, figsize, dpi, nrows=1, ncols=1):
-    if ax is not None:
-        return ax.figure, ax
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise DataError(
-            "plots need matplotlib: pip install 'newtonlogit[plot]'"
-        ) from None
-    fig = Figure(figsize=figsize or FIGSIZE, dpi=dpi, layout="constrained")
-    axes = fig.subplots(nrows, ncols)
-    return fig, axes
 
 
 # -- data -------------------------------------------------------------------
@@ -456,8 +456,14 @@ def _first_numeric(results, frame) -> str:
 
 
 __all__ = [
+    "FIGSIZE",
     "calibration",
     "convergence",
+    "delta_chi2",
+    "hosmer_lemeshow",
+    "index_plot",
+    "residuals_fitted",
+    "roc_band",
     "forest",
     "overview",
     "roc",
