@@ -25,6 +25,11 @@ PLOTS = [
     "forest",
     "overview",
     "level_probabilities",
+    "index_plot",
+    "delta_chi2",
+    "residuals_fitted",
+    "hosmer_lemeshow",
+    "roc_band",
 ]
 
 

@@ -111,3 +111,56 @@ def test_cli_writes_the_plot(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     _check_png(target, 640, 480)
+
+
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("index_cooks", lambda r, d, **k: nl.plot.index_plot(r.influence(data=d), **k)),
+        (
+            "index_hat",
+            lambda r, d, **k: nl.plot.index_plot(r.influence(data=d), "hat", **k),
+        ),
+        ("delta_chi2", lambda r, d, **k: nl.plot.delta_chi2(r.influence(data=d), **k)),
+        (
+            "delta_chi2_patterns",
+            lambda r, d, **k: nl.plot.delta_chi2(
+                r.influence(data=d, patterns=True), **k
+            ),
+        ),
+        (
+            "residuals",
+            lambda r, d, **k: nl.plot.residuals_fitted(r.influence(data=d), **k),
+        ),
+        (
+            "hosmer_lemeshow",
+            lambda r, d, **k: nl.plot.hosmer_lemeshow(r.gof(data=d), **k),
+        ),
+        ("roc_band", lambda r, d, **k: nl.plot.roc_band(r.roc(data=d), **k)),
+    ],
+)
+def test_checking_figures_render_to_png(fitted, tmp_path, name, call):
+    res, df = fitted
+    fig = call(res, df, figsize=(5, 3.5), dpi=80)
+    path = tmp_path / f"{name}.png"
+    fig.savefig(path)
+    _check_png(path, 400, 280)
+
+
+def test_checking_figures_draw_the_numbers(fitted):
+    res, df = fitted
+    infl = res.influence(data=df)
+    fig = nl.plot.index_plot(infl, "cooks_distance")
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), infl.cooks_distance)
+    gof = res.gof(data=df)
+    fig = nl.plot.hosmer_lemeshow(gof)
+    points = fig.axes[0].lines[1]
+    np.testing.assert_allclose(
+        points.get_xdata(), gof.hosmer_lemeshow_table.expected_events
+    )
+    assert "Hosmer-Lemeshow" in fig.axes[0].get_title()
+    roc = res.roc(data=df)
+    fig = nl.plot.roc_band(roc)
+    assert f"{roc.auc:.3f}" in fig.axes[0].get_legend().get_texts()[1].get_text()
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        nl.plot.index_plot(infl, "nope")

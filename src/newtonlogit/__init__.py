@@ -20,6 +20,7 @@ from .families.ordinal.fit import ologit
 from .families.ordinal.results import OLogitResults
 from .families.ordinal.separation import check_ordinal_separation
 from .files.modelfile import load
+from .inference.discrimination import roc_test
 
 __all__ = [
     "CollinearityError",
@@ -43,6 +44,7 @@ __all__ = [
     "logit",
     "mnlogit",
     "ologit",
+    "roc_test",
 ]
 
 

@@ -95,6 +95,12 @@ class ArrayAPIBackend:
             )
         return self.to_host(total)
 
+    def map_rows(self, kernel, *args, columns=()):
+        """Per-row outputs of ``kernel(xp, block, *args)`` over all blocks,
+        stacked in order on the data's device (no transfer)."""
+        parts = [kernel(self.xp, block, *args) for block in self.blocks()]
+        return tuple(self.xp.concat(outputs, axis=0) for outputs in zip(*parts))
+
     def to_host(self, arrays) -> tuple[np.ndarray, ...]:
         """float64 NumPy copies of ``arrays`` through a single transfer."""
         xp = self.xp

@@ -137,6 +137,46 @@ class DaskBackend:
         self.release()
         raise error.with_traceback(None)
 
+    def map_rows(self, kernel, *args, columns=()):
+        """Per-row outputs of ``kernel(np, block, *args)`` as lazy dask arrays.
+
+        Nothing is computed: each output is a dask array chunked as ``X``'s
+        rows, one task per partition (the kernel over the partition's blocks).
+        ``columns`` gives the width of each output (``None`` for a vector), which
+        a lazy array must know before it is computed. The outputs depend on the
+        source arrays, never on this backend's persisted copy, which goes when
+        the backend does.
+        """
+        sources = [np.ravel(self._source[f].to_delayed()) for f in self._fields]
+        job = dask.delayed(
+            _Pass(kernel, args, self._fields, tuple(self.design.feature_names)),
+            traverse=False,
+        )
+        sizes = np.diff((0, *self.stops))
+        parts = [
+            dask.delayed(_partition_rows, pure=True, nout=len(columns))(
+                job, columns, *chunks
+            )
+            for chunks in zip(*sources)
+        ]
+        outputs = []
+        for j, width in enumerate(columns):
+            shape = () if width is None else (width,)
+            pieces = [
+                dask.array.from_delayed(part[j], (int(m), *shape), dtype=np.float64)
+                for part, m in zip(parts, sizes)
+            ]
+            outputs.append(dask.array.concatenate(pieces, axis=0))
+        return tuple(outputs)
+
+
+def _partition_rows(job: _Pass, columns: tuple, *chunks):
+    """Run on a worker: the kernel's per-row outputs over one partition."""
+    block = Block(**dict(zip(job.fields, chunks)))
+    if block.X.shape[0] == 0:
+        return tuple(np.empty((0,) if c is None else (0, c)) for c in columns)
+    return backend_for(block.X)(block).map_rows(job.kernel, *job.args)
+
 
 def _partitioned(values, rows: tuple):
     """A per-row array split into X's row partitions (in-memory ones included,

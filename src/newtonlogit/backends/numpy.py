@@ -228,3 +228,21 @@ class NumpyBackend:
             for acc, x in zip(total, part):
                 acc += x
         return tuple(total)
+
+    def map_rows(self, kernel, *args, columns=()):
+        """Per-row outputs of ``kernel(np, block, *args)``, blocks stacked in order.
+
+        The kernel returns a tuple of arrays with one row per row of its block;
+        the result is that tuple over all rows (NumPy arrays). ``columns`` (the
+        width of each output, ``None`` for a vector) is what the lazy backends
+        need to describe outputs they have not computed; here it is unused.
+        """
+        blocks = list(self.blocks())
+        n_threads = min(self.n_threads, len(blocks))
+        with one_blas_thread():
+            if n_threads <= 1:
+                parts = [kernel(np, block, *args) for block in blocks]
+            else:  # map keeps the blocks' order
+                pool = _executor(n_threads)
+                parts = list(pool.map(lambda block: kernel(np, block, *args), blocks))
+        return tuple(np.concatenate(outputs) for outputs in zip(*parts))

@@ -1,4 +1,5 @@
-"""The ``fit``, ``predict`` and ``summary`` commands of the ``newtonlogit`` tool.
+"""The ``fit``, ``predict`` and ``summary`` commands of the ``newtonlogit`` tool
+(``check`` is in :mod:`.check`).
 
 :mod:`newtonlogit.cli` builds the parser and turns every ``ValueError`` and
 ``OSError`` into one line on stderr and exit status 2; this module only reads,
@@ -15,11 +16,20 @@ import sys
 import numpy as np
 import pandas as pd
 
+from ..data.formula import check_formula
 from ..exceptions import DataError
 from ..families.binary.results import LogitResults
-from ..files.modelfile import load
-from ..files.tables import atomic_write, read_table, write_table
+from ..files.modelfile import dumps, load
+from ..files.tables import (
+    check_outputs,
+    read_table,
+    table_kind,
+    write_files,
+    write_table,
+)
 from ..inference.covariance import COVARIANCE_ESTIMATORS
+from .check import add_check
+from .models import fit_conditional, fit_ordinal
 from .render import render
 
 FORMATS = ("text", "markdown", "csv", "json")
@@ -58,6 +68,7 @@ def add_commands(commands) -> None:
     _add_fit(commands)
     _add_predict(commands)
     _add_summary(commands)
+    add_check(commands)
 
 
 def _add_fit(commands) -> None:
@@ -222,6 +233,7 @@ def _add_format(parser) -> None:
 
 # -- fit -----------------------------------------------------------------------
 def run_fit(args: argparse.Namespace) -> None:
+    _check_outputs(args)
     if args.dask or args.scheduler:
         from .dask import dask_session, read_dask_table
 
@@ -247,6 +259,7 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
     )
     if args.formula and args.features:
         raise DataError("--features goes with --target; a formula names its columns")
+    check_formula(formula, frame.columns)  # what a model file may carry
     for option in ("weights", "groups", "strata"):
         column = getattr(args, option)
         if column is not None and column not in frame.columns:
@@ -257,22 +270,36 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
     if args.levels and args.model != "ordinal":
         raise DataError("--levels goes with --model ordinal")
     if args.model == "conditional":
-        results = _fit_conditional(args, formula, frame, options)
+        results = fit_conditional(args, formula, frame, options)
     elif args.model == "ordinal":
-        results = _fit_ordinal(args, formula, frame, options)
+        results = fit_ordinal(args, formula, frame, options)
     elif args.model == "multinomial" or (
         args.model == "auto" and _multiclass(frame, formula)
     ):
         results = _fit_multinomial(args, formula, frame, options)
     else:
         results = logit(formula, data=frame, **options)
-    _write_text(render(results, args.format), args.output)
+    summary = render(results, args.format)
+    files: dict[str, str | bytes] = {}  # every output made before any is written
+    if args.output not in (None, "-"):
+        files[args.output] = summary
     if args.save:
-        results.save(args.save)
+        files[args.save] = dumps(results)
     if args.plot:
         from ..reports.plot import plot_for_cli
 
-        plot_for_cli(results, frame, args.plot, args.plot_kind, args.plot_x)
+        files[args.plot] = plot_for_cli(results, frame, args.plot_kind, args.plot_x)
+    write_files(files)
+    if args.output in (None, "-"):
+        sys.stdout.write(summary)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every file the fit will write, checked before the data are read."""
+    if args.plot and not str(args.plot).lower().endswith(".png"):
+        raise DataError(f"--plot writes PNG: give a .png file name, not {args.plot!r}")
+    targets = [p for p in (args.output, args.save, args.plot) if p not in (None, "-")]
+    check_outputs(targets, [args.data], "-o, --save and --plot")
 
 
 def _fit_options(args) -> dict:
@@ -347,47 +374,6 @@ def _fit_multinomial(args, formula: str, frame: pd.DataFrame, options: dict):
     return mnlogit(formula, data=frame, **options)
 
 
-def _fit_ordinal(args, formula: str, frame, options: dict):
-    from ..families.ordinal.fit import ologit
-
-    if args.firth:
-        raise DataError("--firth is not available with --model ordinal")
-    if args.levels:
-        options["levels"] = _levels(args.levels, frame, formula)
-    return ologit(formula, data=frame, **options)
-
-
-def _levels(text: str, frame, formula: str) -> list:
-    """``--levels`` as labels of the target's type (numbers for a numeric one)."""
-    levels = _split_list(text)
-    lhs = formula.split("~", 1)[0].strip().strip("`")
-    if lhs in frame.columns and pd.api.types.is_numeric_dtype(frame[lhs].dtype):
-        try:
-            numbers = [float(v) for v in levels]
-        except ValueError:
-            raise DataError(
-                f"--levels {text!r}: the target {lhs!r} is numeric; give numbers"
-            ) from None
-        return [int(v) if v.is_integer() else v for v in numbers]
-    return levels
-
-
-def _fit_conditional(args, formula: str, frame, options: dict):
-    from ..families.conditional.fit import clogit
-
-    flags = (("--firth", args.firth), ("--plot", args.plot))
-    refused = [flag for flag, used in flags if used]
-    if refused:
-        raise DataError(f"{', '.join(refused)} not available with --model conditional")
-    return clogit(
-        formula,
-        data=frame,
-        strata=args.strata,
-        method=args.method or "exact",
-        **options,
-    )
-
-
 def _quote(name: str) -> str:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return name
@@ -420,18 +406,15 @@ def _stderr_line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _write_text(text: str, path: str | None) -> None:
-    if path is None or path == "-":
-        sys.stdout.write(text)
-        return
-    with atomic_write(path, "w") as handle:
-        handle.write(text)
-
-
 # -- predict -------------------------------------------------------------------
 def run_predict(args: argparse.Namespace) -> None:
-    if not 0 < args.level < 1:
-        raise DataError(f"--level must be between 0 and 1; got {args.level}")
+    for option in ("level", "threshold"):
+        value = getattr(args, option)
+        if not 0 < value < 1:  # NaN fails too
+            raise DataError(f"--{option} must be between 0 and 1; got {value}")
+    if args.output not in (None, "-"):
+        table_kind(args.output)
+        check_outputs([args.output], [args.model, args.data])
     model = load(args.model)
     frame = read_table(args.data)
     keys = _split_list(args.key) if args.key else [str(c) for c in frame.columns]
@@ -439,7 +422,10 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
-    if hasattr(model, "n_strata"):  # conditional: within a matched set
+    conditional = hasattr(model, "n_strata")
+    multinomial = not conditional and not isinstance(model, LogitResults)
+    _check_no_clash(keys, _output_columns(model, args.interval, multinomial))
+    if conditional:  # within a matched set
         if args.strata is None or args.interval:
             raise DataError(
                 "a conditional model predicts within matched sets: pass --strata "
@@ -452,7 +438,7 @@ def run_predict(args: argparse.Namespace) -> None:
         return
     if args.strata is not None:
         raise DataError("--strata is for conditional models only")
-    if not isinstance(model, LogitResults):  # one column per class or level
+    if multinomial:  # one column per class (or level)
         ordinal = hasattr(model, "levels")
         labels = model.levels if ordinal else model.classes
         if args.interval and not ordinal:
@@ -481,6 +467,27 @@ def run_predict(args: argparse.Namespace) -> None:
     labels = model.classes if model.classes is not None else (0, 1)
     out["predicted_class"] = np.where(event, labels[1], labels[0])
     write_table(out, args.output)
+
+
+def _output_columns(model, interval: bool, multinomial: bool) -> list[str]:
+    if hasattr(model, "n_strata"):  # conditional
+        return ["probability"]
+    if multinomial:  # (an ordinal model: one column per level)
+        labels = getattr(model, "levels", None) or model.classes
+        bounds = [f"{b}_{c}" for b in ("lower", "upper") for c in labels]
+        probabilities = [f"probability_{c}" for c in labels]
+        return [*probabilities, *(bounds if interval else []), "predicted_class"]
+    bounds = ["lower", "upper"] if interval else []
+    return ["probability", *bounds, "predicted_class"]
+
+
+def _check_no_clash(keys: list[str], outputs: list[str]) -> None:
+    clash = [k for k in keys if k in outputs]
+    if clash:
+        raise DataError(
+            f"input column(s) {clash} have the names of output columns; choose "
+            "the input columns to copy with --key, or rename them"
+        )
 
 
 # -- summary -------------------------------------------------------------------

@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         '  newtonlogit fit data.csv --formula "y ~ x1 + C(g)" --save m.json\n'
         "  newtonlogit predict m.json new.csv -o predictions.csv\n"
         "  newtonlogit summary m.json\n"
+        "  newtonlogit check m.json data.csv\n"
         "Each command has its own --help.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

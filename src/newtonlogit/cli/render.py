@@ -1,17 +1,14 @@
-"""How the ``fit`` and ``summary`` commands print a model: its summary (the
-one layout of :mod:`newtonlogit.reports.summary`) as text, Markdown, CSV or
-JSON."""
+"""A model's summary as the commands print it: text, Markdown, CSV or JSON."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 
-def render(results: Any, fmt: str) -> str:
+def render(results, fmt: str) -> str:
     """The model's summary (:meth:`LogitResults.summary`, the one layout) as
     text, a Markdown document, the coefficient table as CSV, or JSON."""
     summary = results.summary()

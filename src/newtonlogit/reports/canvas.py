@@ -1,5 +1,5 @@
-"""What the figures of :mod:`newtonlogit.reports.plot` share: the figure
-itself (matplotlib imported when drawing), data as pandas, and the values at
+"""What the figures of :mod:`newtonlogit.reports.plot` and
+:mod:`newtonlogit.reports.levels` share: data as pandas, and the values at
 which the other predictors are held when one is varied."""
 
 from __future__ import annotations
@@ -9,22 +9,6 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import DataError
-
-FIGSIZE = (6.4, 4.8)
-
-
-def _figure(ax, figsize, dpi, nrows=1, ncols=1):
-    if ax is not None:
-        return ax.figure, ax
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise DataError(
-            "plots need matplotlib: pip install 'newtonlogit[plot]'"
-        ) from None
-    fig = Figure(figsize=figsize or FIGSIZE, dpi=dpi, layout="constrained")
-    axes = fig.subplots(nrows, ncols)
-    return fig, axes
 
 
 def _typical(column: pd.Series, categorical: bool):

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError
-from .canvas import _categorical_columns, _figure, _pandas, _typical
+from .canvas import _categorical_columns, _pandas, _typical
+from .figure import _figure
 
 
 def level_probabilities(

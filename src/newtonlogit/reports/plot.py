@@ -17,7 +17,15 @@ model with data take the data and, for a formula fit, find the response in it
 - :func:`forest`: odds ratios with their intervals, log scale;
 - :func:`overview`: the last four in one figure (``newtonlogit fit --plot``);
 - :func:`level_probabilities`: an ordinal model's probability of each level
-  against one predictor, with pointwise intervals.
+  against one predictor, with pointwise intervals (:mod:`.levels`).
+
+Model checking (:mod:`.checkplot`), drawn from what the results' checking
+methods return: :func:`index_plot` (a measure of ``res.influence(...)`` by
+row), :func:`delta_chi2` (Hosmer and Lemeshow's delta chi-square against the
+fitted probability, points sized by delta beta-hat), :func:`residuals_fitted`,
+:func:`hosmer_lemeshow` (observed against expected events per group of
+``res.gof(...)``) and :func:`roc_band` (``res.roc(...)`` with a pointwise
+confidence band and DeLong's interval of the AUC).
 """
 
 from __future__ import annotations
@@ -30,7 +38,15 @@ from scipy.special import ndtri
 
 from ..data.checks import INTERCEPT, as_array
 from ..exceptions import DataError
-from .canvas import _categorical_columns, _figure, _pandas, _typical
+from .canvas import _categorical_columns, _pandas, _typical
+from .checkplot import (
+    delta_chi2,
+    hosmer_lemeshow,
+    index_plot,
+    residuals_fitted,
+    roc_band,
+)
+from .figure import FIGSIZE, _figure
 from .levels import level_probabilities
 
 # A fitted binary model (newtonlogit.LogitResults); not imported, so that this
@@ -377,13 +393,12 @@ def overview(
 
 # -- the command line --------------------------------------------------------
 def plot_for_cli(
-    results: LogitResults, frame: pd.DataFrame, path: str, kind: str, x: str | None
-):
-    """Draw ``kind`` for ``newtonlogit fit --plot`` and write it as PNG (atomically)."""
-    from ..files.tables import atomic_write
+    results: LogitResults, frame: pd.DataFrame, kind: str, x: str | None
+) -> bytes:
+    """Draw ``kind`` for ``newtonlogit fit --plot``: the PNG file's bytes (the
+    command writes them with its other outputs, all or none)."""
+    import io
 
-    if not str(path).lower().endswith(".png"):
-        raise DataError(f"--plot writes PNG: give a .png file name, not {path!r}")
     spec = results.model_spec
     if spec is not None:  # rows dropped from the fit (missing="drop") are left out
         used = [c for c in (*spec.variables, *spec.response) if c in frame.columns]
@@ -406,8 +421,9 @@ def plot_for_cli(
         fig = {"overview": overview, "roc": roc, "calibration": calibration}[kind](
             results, frame
         )
-    with atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png")
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    return png.getvalue()
 
 
 def _first_numeric(results, frame) -> str:
@@ -420,8 +436,14 @@ def _first_numeric(results, frame) -> str:
 
 
 __all__ = [
+    "FIGSIZE",
     "calibration",
     "convergence",
+    "delta_chi2",
+    "hosmer_lemeshow",
+    "index_plot",
+    "residuals_fitted",
+    "roc_band",
     "forest",
     "level_probabilities",
     "overview",

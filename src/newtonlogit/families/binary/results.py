@@ -23,10 +23,11 @@ from ...data.checks import (
 from ...inference import stats as inference
 from ...inference.stats import TestResult
 from . import kernels
+from .checkmethods import ModelChecks
 
 
 @dataclass(frozen=True, eq=False)
-class LogitResults:
+class LogitResults(ModelChecks):
     """A fitted binary logistic regression.
 
     Holds estimates, their covariance and fit statistics, never the data. The

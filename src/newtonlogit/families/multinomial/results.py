@@ -28,12 +28,13 @@ from ...inference.stats import TestResult, chi2_test
 from ...kernels.block import Block
 from ...reports.summary import Summary, _fmt_p, _fmt_stat, standard_notes
 from . import kernels
+from .checkmethods import MultinomialChecks
 
 TITLE = "Multinomial logistic regression results"
 
 
 @dataclass(frozen=True, eq=False)
-class MNLogitResults:
+class MNLogitResults(MultinomialChecks):
     """A fitted multinomial (baseline-category) logistic regression.
 
     Examples
