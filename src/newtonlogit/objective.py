@@ -4,14 +4,18 @@ Each objective is a callable ``objective(beta, derivatives) -> Evaluation``
 (see :mod:`newtonlogit.newton`). The log-likelihood asks a backend for block
 sums; penalties and restrictions wrap another objective and only adjust its
 value and derivatives, so every variant runs on every backend.
-:class:`LogLikelihood` also takes ``derivatives="score"``: the value and score
-without the information (``info=None``), for a step whose information comes
-from elsewhere (:mod:`newtonlogit.warmstart`).
+An objective whose ``score_passes`` is true also takes ``derivatives="score"``:
+the value and score without the information (``info=None``), one read of the
+data without the Gram, for steps steered by held information
+(:func:`newtonlogit.newton.newton`). The log-likelihood offers it, and the
+penalty and restriction wrappers pass it through; Firth's penalty does not
+(its score needs the hat values, which need the information).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 from scipy.linalg import lapack
@@ -31,6 +35,7 @@ class LogLikelihood:
     backend: object
     fit_intercept: bool
     constant: float = 0.0
+    score_passes: ClassVar[bool] = True
 
     def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         if not derivatives:
@@ -63,13 +68,19 @@ class Ridge:
     alpha: float
     penalized: np.ndarray  # bool mask, False for the intercept
 
-    def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
+    @property
+    def score_passes(self) -> bool:
+        return bool(getattr(self.objective, "score_passes", False))
+
+    def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         base = self.objective(beta, derivatives)
         b = np.where(self.penalized, beta, 0.0)
         value = base.value - 0.5 * self.alpha * float(b @ b)
         if not derivatives:
             return Evaluation(value)
-        info = base.info + self.alpha * np.diag(self.penalized.astype(np.float64))
+        info = base.info
+        if info is not None:
+            info = info + self.alpha * np.diag(self.penalized.astype(np.float64))
         return replace(base, value=value, score=base.score - self.alpha * b, info=info)
 
 
@@ -90,7 +101,13 @@ class Restricted:
         full[self.free] = beta_free
         return full
 
-    def __call__(self, beta_free: np.ndarray, derivatives: bool = True) -> Evaluation:
+    @property
+    def score_passes(self) -> bool:
+        return bool(getattr(self.objective, "score_passes", False))
+
+    def __call__(
+        self, beta_free: np.ndarray, derivatives: bool | str = True
+    ) -> Evaluation:
         base = self.objective(self.expand(beta_free), derivatives)
         if not derivatives:
             return base
@@ -99,7 +116,7 @@ class Restricted:
         return replace(
             base,
             score=base.score[f],
-            info=base.info[np.ix_(f, f)],
+            info=None if base.info is None else base.info[np.ix_(f, f)],
             fallback_info=None if fallback is None else fallback[np.ix_(f, f)],
         )
 
@@ -132,8 +149,11 @@ class Firth:
 
     likelihood: LogLikelihood
     columns: np.ndarray  # bool mask over beta: coefficients in the model
+    # Its score needs the hat values, and they the information: a pass
+    # without the information would save nothing.
+    score_passes: ClassVar[bool] = False
 
-    def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
+    def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         base = self.likelihood(beta, True)
         c = self.columns
         try:
