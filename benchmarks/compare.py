@@ -203,8 +203,8 @@ def gram_floor(X) -> float:
     newtonlogit's blocks and threads: the floor of a Newton iteration."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from newtonlogit._threads import one_blas_thread
     from newtonlogit.backends.numpy import default_block_rows, default_threads
+    from newtonlogit.backends.threads import one_blas_thread
 
     rows = default_block_rows(X.shape[1])
     threads = default_threads()

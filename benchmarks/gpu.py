@@ -244,7 +244,7 @@ def _ok(flag: bool) -> str:
 def _check_blocks(dev, X, y) -> None:
     from newtonlogit import _kernels
     from newtonlogit.backends import backend_for
-    from newtonlogit.design import make_design
+    from newtonlogit.data.design import make_design
 
     design = make_design(dev.to_api(X), dev.to_api(y))
     host = make_design(dev.to_numpy(X), dev.to_numpy(y))
@@ -519,7 +519,7 @@ def pass_breakdown(dev, Xa, ya, beta, dtype) -> None:
     def v_of(B):
         return xp.ones((B.shape[0],), dtype=xp.float64, device=Xa.device) * 0.2
 
-    from newtonlogit._kernels import block_ops
+    from newtonlogit.kernels.ops import block_ops
 
     def gram(B, extra=()):
         v = v_of(B)
@@ -550,7 +550,7 @@ def pass_breakdown(dev, Xa, ya, beta, dtype) -> None:
 def _block_rows(Xa, ya) -> int:
     """Rows per block of the backend that fits ``Xa`` (as in a fit)."""
     from newtonlogit.backends import backend_for
-    from newtonlogit.design import make_design
+    from newtonlogit.data.design import make_design
 
     return backend_for(Xa)(make_design(Xa, ya)).block_rows
 
@@ -577,7 +577,7 @@ def _gram_pass_time(dev, Xa, ya) -> float:
 def _newton_pass_time(dev, Xa, ya, beta) -> float:
     from newtonlogit import _kernels
     from newtonlogit.backends import backend_for
-    from newtonlogit.design import make_design
+    from newtonlogit.data.design import make_design
 
     design = make_design(Xa, ya)
     backend = backend_for(design.X)(design)
@@ -588,7 +588,7 @@ def _newton_pass_time(dev, Xa, ya, beta) -> float:
 
 
 def _namespace(a):
-    from newtonlogit._namespace import namespace_of
+    from newtonlogit.backends.namespace import namespace_of
 
     return namespace_of(a)
 

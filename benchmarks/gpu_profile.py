@@ -131,7 +131,7 @@ def profile_fit(dev, X, y) -> None:
 def block_sweep(dev, X, y, sizes) -> None:
     from newtonlogit import _kernels
     from newtonlogit.backends import backend_for
-    from newtonlogit.design import make_design
+    from newtonlogit.data.design import make_design
 
     cls = backend_for(X)
     default = cls.block_bytes

@@ -1,4 +1,4 @@
-"""What inference costs next to the fit itself (issue 3).
+"""What inference costs next to the fit itself.
 
 Run: python benchmarks/inference_cost.py
 Prints, as ratios to the plain fit: the fit-time statistics (null fit,
@@ -15,7 +15,7 @@ import numpy as np
 
 import newtonlogit as nl
 from newtonlogit import fitstats
-from newtonlogit.refit import Refitter
+from newtonlogit.solver.refit import Refitter
 
 
 def best_of(fn, repeat=3):
@@ -46,7 +46,7 @@ def fit_time_statistics(n=200_000, p=20):
         fitstats_time.append(time.perf_counter() - start)
         return out
 
-    import newtonlogit.api as api
+    import newtonlogit.families.binary.fit as api
 
     api.fit_statistics = timed
     total = best_of(lambda: nl.logit(X, y))

@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 
 import newtonlogit as nl
-from newtonlogit import _kernels
-from newtonlogit._kernels import Block
-from newtonlogit._namespace import to_numpy
 from newtonlogit.backends import backend_for, is_device_array, registered
 from newtonlogit.backends.array_api import ArrayAPIBackend
+from newtonlogit.backends.namespace import to_numpy
 from newtonlogit.backends.numpy import NumpyBackend
-from newtonlogit.design import make_design
+from newtonlogit.data.design import make_design
+from newtonlogit.families.binary import kernels as _kernels
+from newtonlogit.kernels.block import Block
 
 from .conftest import make_logit_data
 
@@ -184,7 +184,7 @@ def test_works_with_scikit_learns_copy_of_array_api_compat():
         sys.modules["array_api_compat"] = None  # makes the import fail
         import array_api_strict as xp, numpy as np
         import newtonlogit as nl
-        from newtonlogit._namespace import compat
+        from newtonlogit.backends.namespace import compat
         X = np.random.default_rng(0).normal(size=(200, 2))
         y = (X[:, 0] + np.random.default_rng(1).normal(size=200) > 0) * 1.0
         res = nl.logit(xp.asarray(X), xp.asarray(y))

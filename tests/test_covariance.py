@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 import newtonlogit as nl
-from newtonlogit import _kernels
-from newtonlogit._kernels import Block
 from newtonlogit.backends.numpy import NumpyBackend
-from newtonlogit.covariance import COVARIANCE_ESTIMATORS
-from newtonlogit.design import make_design
+from newtonlogit.data.design import make_design
+from newtonlogit.families.binary import kernels as _kernels
+from newtonlogit.inference.covariance import COVARIANCE_ESTIMATORS
+from newtonlogit.kernels.block import Block
 
 from .conftest import make_logit_data
 from .reference import values as ref

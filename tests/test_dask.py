@@ -20,7 +20,7 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 from newtonlogit.backends.dask import DaskBackend  # noqa: E402
-from newtonlogit.design import make_design  # noqa: E402
+from newtonlogit.data.design import make_design  # noqa: E402
 
 from .conftest import make_logit_data  # noqa: E402
 
@@ -279,9 +279,9 @@ def test_partition_tasks_run_device_chunks_through_their_own_backend():
     # backend, the response checks through a host copy. array_api_strict stands
     # in for CuPy here (Dask itself cannot hold its arrays).
     xps = pytest.importorskip("array_api_strict")
-    from newtonlogit import _kernels
     from newtonlogit.backends.dask import _partition_sums, _Pass
-    from newtonlogit.dask_design import _partition_summary
+    from newtonlogit.data.dask import _partition_summary
+    from newtonlogit.families.binary import kernels as _kernels
 
     X, y, _ = make_logit_data(n=500, p=3, seed=4)
     beta = np.array([0.1, 0.2, -0.3, 0.4])

@@ -8,8 +8,6 @@ import pytest
 import scipy.sparse as sp
 
 import newtonlogit as nl
-from newtonlogit import _kernels, warmstart
-from newtonlogit._kernels import Block
 from newtonlogit.backends.numpy import NumpyBackend, buffer_gram, gram_into
 from newtonlogit.backends.sparse import (
     SparseBackend,
@@ -17,8 +15,13 @@ from newtonlogit.backends.sparse import (
     grouped_gram,
     sparse_gram,
 )
-from newtonlogit.design import make_design
+from newtonlogit.data.design import make_design
 from newtonlogit.exceptions import DataError
+from newtonlogit.families.binary import kernels as _kernels
+from newtonlogit.families.binary.objective import LogLikelihood
+from newtonlogit.kernels.block import Block
+from newtonlogit.kernels.ops import block_ops, generic_gram
+from newtonlogit.solver import warmstart
 
 from .conftest import make_logit_data
 
@@ -62,7 +65,7 @@ def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
         want = (Z.T @ Z, Z.T @ np.column_stack([np.zeros(300), *columns])[:, 1:])
         buffer = np.empty((300, k + len(columns)))
         for got in (
-            _kernels.generic_gram(np, X64, s, fit_intercept, columns),
+            generic_gram(np, X64, s, fit_intercept, columns),
             buffer_gram(np, X, s, fit_intercept, columns),
             sparse_gram(np, sp.csr_matrix(X), s, fit_intercept, columns),
             # the CuPy hook's own steps (a fresh buffer per block), with NumPy
@@ -77,10 +80,10 @@ def test_gram_hooks_match_the_generic_gram(fit_intercept, dtype):
 
 
 def test_block_ops_dispatch_on_the_array_type():
-    assert _kernels.block_ops(np.zeros((2, 2))).gram is buffer_gram
-    assert _kernels.block_ops(sp.csr_array(np.eye(2))).gram is sparse_gram
-    assert _kernels.block_ops(sp.csc_matrix(np.eye(2))).gram is sparse_gram
-    assert _kernels.block_ops(object()).gram is _kernels.generic_gram
+    assert block_ops(np.zeros((2, 2))).gram is buffer_gram
+    assert block_ops(sp.csr_array(np.eye(2))).gram is sparse_gram
+    assert block_ops(sp.csc_matrix(np.eye(2))).gram is sparse_gram
+    assert block_ops(object()).gram is generic_gram
 
 
 @pytest.mark.parametrize("n_threads", [2, 3])
@@ -210,7 +213,7 @@ def test_subsample_fit_is_skipped_where_the_start_is_closer(passes):
     backend = SparseBackend(make_design(X, y))
     beta0 = np.zeros(X.shape[1] + 1)
     beta0[0] = np.log(y.mean() / (1 - y.mean()))
-    warm = warmstart.subsample_start(backend, True, beta0)
+    warm = warmstart.subsample_start(LogLikelihood(backend, True), beta0)
     np.testing.assert_array_equal(warm.beta, beta0)
     assert warm.info.shape == (beta0.size, beta0.size)
     res = nl.logit(X, y)
@@ -223,7 +226,7 @@ def test_subsample_fit_is_skipped_where_the_start_is_closer(passes):
     # a strong signal: the subsample fit runs and moves the start
     X, y, _ = make_logit_data(n=250_000, p=5, seed=8)
     backend = NumpyBackend(make_design(X, y))
-    warm = warmstart.subsample_start(backend, True, np.zeros(6))
+    warm = warmstart.subsample_start(LogLikelihood(backend, True), np.zeros(6))
     assert np.max(np.abs(warm.beta)) > 0.1
 
 
@@ -254,7 +257,9 @@ def test_subsample_start_is_skipped_or_falls_back_when_it_cannot_help():
     assert warmstart.case_control_rows(make_design(X, y), m, 4) is None
     backend = NumpyBackend(make_design(X, y))
     beta0 = np.array([-9.0, 0.0, 0.0, 0.0])
-    assert warmstart.subsample_start(backend, True, beta0, seed=1) is None
+    assert (
+        warmstart.subsample_start(LogLikelihood(backend, True), beta0, seed=1) is None
+    )
     res = nl.logit(X, y)
     ref = nl.logit(X, y, subsample_start=False)
     _same_estimates(res.coef, ref.coef, rtol=1e-6)
@@ -285,7 +290,7 @@ def test_one_hot_columns_are_grouped_and_the_grouped_gram_is_exact():
     X.data[X.indices == 3] = 0.0  # explicit zeros stay harmless
     s = np.random.default_rng(1).uniform(0.1, 0.9, X.shape[0])
     for fit_intercept in (True, False):
-        expected, _ = _kernels.generic_gram(np, X.toarray(), s, fit_intercept)
+        expected, _ = generic_gram(np, X.toarray(), s, fit_intercept)
         got = grouped_gram(X, s, fit_intercept, groups)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     # a row with two levels of one categorical breaks the grouping: the block
@@ -297,7 +302,7 @@ def test_one_hot_columns_are_grouped_and_the_grouped_gram_is_exact():
     X.column_groups = groups
     np.testing.assert_allclose(
         sparse_gram(np, X, s, True)[0],
-        _kernels.generic_gram(np, X.toarray(), s, True)[0],
+        generic_gram(np, X.toarray(), s, True)[0],
         rtol=1e-12,
         atol=1e-12,
     )

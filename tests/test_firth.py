@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import newtonlogit as nl
-from newtonlogit import _kernels
-from newtonlogit._kernels import Block
+from newtonlogit.families.binary import kernels as _kernels
+from newtonlogit.kernels.block import Block
 
 from .conftest import load_iris_pair, make_logit_data
 from .reference import values as ref

@@ -71,8 +71,8 @@ def test_known_solution_recovered():
 def test_score_is_zero_at_the_estimate():
     X, y, _ = make_logit_data(n=3000, p=6, seed=1)
     res = nl.logit(X, y)
-    from newtonlogit import _kernels
-    from newtonlogit._kernels import Block
+    from newtonlogit.families.binary import kernels as _kernels
+    from newtonlogit.kernels.block import Block
 
     _, score, *_ = _kernels.newton_sums(np, Block(X, y), res.coef, True)
     assert np.max(np.abs(score)) < 1e-8
@@ -130,7 +130,7 @@ def test_l2_penalty_matches_sklearn():
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_dtypes_and_orders_are_not_copied(dtype, order):
     X, y, _ = make_logit_data(n=3000, p=4, dtype=dtype, order=order)
-    from newtonlogit.design import make_design
+    from newtonlogit.data.design import make_design
 
     assert make_design(X, y).X is X
     res = nl.logit(X, y)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import newtonlogit as nl
-from newtonlogit import _kernels
-from newtonlogit._kernels import Block
+from newtonlogit.families.binary import kernels as _kernels
+from newtonlogit.kernels.block import Block
 
 from .conftest import make_logit_data
 

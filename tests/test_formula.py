@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import newtonlogit as nl
-from newtonlogit.formula import FormulaSpec
+from newtonlogit.data.formula import FormulaSpec
 
 from .reference import values as ref
 
@@ -104,7 +104,7 @@ def test_polars_and_pandas_give_identical_results(frame):
 
 
 def test_numpy_input_is_not_copied(frame, monkeypatch):
-    from newtonlogit import design
+    from newtonlogit.data import design
 
     X = np.ascontiguousarray(frame[["x", "z"]].to_numpy())
     seen = []
@@ -115,7 +115,7 @@ def test_numpy_input_is_not_copied(frame, monkeypatch):
         seen.append(out.X)
         return out
 
-    monkeypatch.setattr("newtonlogit.api.make_design", spy)
+    monkeypatch.setattr("newtonlogit.families.binary.fit.make_design", spy)
     nl.logit(X, frame.s > 3)
     assert seen[0] is X
 
@@ -265,7 +265,7 @@ def test_estimator_accepts_polars(frame):
 
 
 def test_long_reads_report_progress(tmp_path, monkeypatch):
-    from newtonlogit import files
+    from newtonlogit.files import tables as files
 
     path = tmp_path / "d.csv"
     pd.DataFrame({"a": np.arange(50), "b": np.arange(50) % 2}).to_csv(path, index=False)

@@ -6,11 +6,13 @@ import warnings
 import numpy as np
 import pytest
 
-from newtonlogit import _kernels, _mnkernels
-from newtonlogit._kernels import Block
 from newtonlogit.backends.numpy import NumpyBackend
-from newtonlogit.design import make_design, multiclass_response
-from newtonlogit.mnlogit import MultinomialLikelihood
+from newtonlogit.data.checks import multiclass_response
+from newtonlogit.data.design import make_design
+from newtonlogit.families.binary import kernels as _kernels
+from newtonlogit.families.multinomial import kernels as _mnkernels
+from newtonlogit.families.multinomial.fit import MultinomialLikelihood
+from newtonlogit.kernels.block import Block
 
 
 def _block(n_classes, weights=False, offset=None, seed=0, dtype=np.float64):

@@ -9,6 +9,7 @@ from scipy import stats
 
 import newtonlogit as nl
 from newtonlogit import CollinearityError, CollinearityWarning, DataError
+from newtonlogit.kernels.block import Block
 
 from .reference.values import (
     NNET_ANES96,
@@ -236,7 +237,7 @@ def test_base_class_and_labels():
 
 
 def test_l2_penalty_solves_penalized_score():
-    from newtonlogit import _kernels, _mnkernels
+    from newtonlogit.families.multinomial import kernels as _mnkernels
 
     X, y = make_mn_data(n=300, p=3, n_classes=3, seed=6)
     alpha = 5.0
@@ -244,9 +245,7 @@ def test_l2_penalty_solves_penalized_score():
     assert res.penalty == "l2" and res.converged
     codes = y.astype(float)
     beta = res.coef.ravel()
-    _, score, _, _ = _mnkernels.multinomial_sums(
-        np, _kernels.Block(X, codes), beta, True, 3
-    )
+    _, score, _, _ = _mnkernels.multinomial_sums(np, Block(X, codes), beta, True, 3)
     penalized = res.coef.copy()
     penalized[:, 0] = 0.0
     np.testing.assert_allclose(score, alpha * penalized.ravel(), atol=1e-7)

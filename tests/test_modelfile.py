@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import newtonlogit as nl
-from newtonlogit import modelfile
+from newtonlogit.families.binary import modelfile as binary_modelfile
+from newtonlogit.files import modelfile
 
 from .conftest import make_logit_data
 
@@ -91,8 +92,8 @@ def test_robust_covariance_roundtrip(data, tmp_path):
 
 def test_every_results_field_has_a_place_in_the_file():
     names = {f.name for f in dataclasses.fields(nl.LogitResults)}
-    placed = set(modelfile.SAVED_FIELDS) | set(modelfile.NOT_SAVED_FIELDS)
-    assert names == placed, "extend newtonlogit/modelfile.py for the new fields"
+    placed = set(binary_modelfile.SAVED_FIELDS) | set(binary_modelfile.NOT_SAVED_FIELDS)
+    assert names == placed, "extend families/binary/modelfile.py for the new fields"
 
 
 def _edited(document, edit):
@@ -185,7 +186,7 @@ def test_truncated_and_foreign_content_refused(fitted, tmp_path, content, messag
 
 
 def test_interrupted_write_leaves_the_old_file(fitted, tmp_path):
-    from newtonlogit.files import atomic_write
+    from newtonlogit.files.tables import atomic_write
 
     path = tmp_path / "m.json"
     fitted.save(path)

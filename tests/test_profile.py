@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 import newtonlogit as nl
-from newtonlogit import profile
-from newtonlogit.refit import Refitter
+from newtonlogit.inference import profile
+from newtonlogit.solver.refit import Refitter
 
 from .conftest import load_iris_pair
 from .reference import values as ref

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import newtonlogit as nl
-from newtonlogit import separation
+from newtonlogit.families.binary import separation
 
 from .conftest import load_iris_pair, make_logit_data
 from .reference import values as ref
@@ -203,8 +203,8 @@ def test_monitor_without_data_in_memory_reports_a_suspicion():
     # for the fit's end and names the coefficients the last step moved.
     from dataclasses import replace
 
-    from newtonlogit.design import make_design
-    from newtonlogit.newton import Evaluation
+    from newtonlogit.data.design import make_design
+    from newtonlogit.solver.newton import Evaluation
 
     data = load_iris_pair(0, 1)
     design = make_design(data.X[["Petal.Length"]], data.y)

@@ -12,10 +12,13 @@ import numpy as np
 import pytest
 
 import newtonlogit as nl
-from newtonlogit import _kernels, warmstart
 from newtonlogit.backends.numpy import NumpyBackend
-from newtonlogit.design import make_design
-from newtonlogit.newton import NEWTON_PASS, SCORE_PASS, newton
+from newtonlogit.data.design import make_design
+from newtonlogit.families.binary import kernels as _kernels
+from newtonlogit.families.binary.objective import Firth, LogLikelihood
+from newtonlogit.solver import warmstart
+from newtonlogit.solver.newton import NEWTON_PASS, SCORE_PASS, newton
+from newtonlogit.solver.objective import Ridge
 
 from .conftest import make_logit_data
 
@@ -125,7 +128,8 @@ def test_rare_events_start_from_a_case_control_subsample():
     assert rows.size == m and np.all(np.diff(rows) > 0)
     assert np.all(y[rows][scale == 1] == 1) and y[rows].sum() == y.sum()
     assert scale @ (1 - y[rows]) == pytest.approx((1 - y).sum())
-    warm = warmstart.subsample_start(NumpyBackend(design), True, np.zeros(6))
+    likelihood = LogLikelihood(NumpyBackend(design), True)
+    warm = warmstart.subsample_start(likelihood, np.zeros(6))
     exact = NumpyBackend(design).map_sum(_kernels.newton_sums, warm.beta, True)[2]
     assert np.linalg.norm(warm.info - exact) < 0.1 * np.linalg.norm(exact)
 
@@ -163,8 +167,6 @@ def test_a_misleading_held_information_is_replaced():
     # way. The safeguard evaluates the information and the fit is the plain
     # one, certified.
     X, y, _ = make_logit_data(n=5_000, p=4, seed=2)
-    from newtonlogit.objective import LogLikelihood
-
     likelihood = LogLikelihood(NumpyBackend(make_design(X, y)), True)
     start = np.zeros(5)
     exact = likelihood(start, True)
@@ -181,8 +183,6 @@ def test_a_misleading_held_information_is_replaced():
 
 def test_objectives_without_score_passes_are_not_steered():
     X, y, _ = make_logit_data(n=3_000, p=3, seed=4)
-    from newtonlogit.objective import Firth, LogLikelihood, Ridge
-
     likelihood = LogLikelihood(NumpyBackend(make_design(X, y)), True)
     firth = Firth(likelihood, np.ones(4, dtype=bool))
     ridge = Ridge(likelihood, 1.0, np.array([False, True, True, True]))

@@ -1,7 +1,6 @@
 """newtonlogit: logistic regression by exact Newton-Raphson."""
 
 from ._version import __version__
-from .api import logit
 from .exceptions import (
     CollinearityError,
     CollinearityWarning,
@@ -10,11 +9,12 @@ from .exceptions import (
     ModelFileError,
     SeparationWarning,
 )
-from .mnlogit import mnlogit
-from .mnresults import MNLogitResults
-from .modelfile import load
-from .results import LogitResults
-from .separation import Separation, check_separation
+from .families.binary.fit import logit
+from .families.binary.results import LogitResults
+from .families.binary.separation import Separation, check_separation
+from .families.multinomial.fit import mnlogit
+from .families.multinomial.results import MNLogitResults
+from .files.modelfile import load
 
 __all__ = [
     "CollinearityError",
@@ -39,11 +39,11 @@ def __getattr__(name: str):
     # scikit-learn (and through it scipy.stats) is imported only when the
     # estimator is used: the command-line tool starts in half the time.
     if name == "LogisticRegression":
-        from .estimator import LogisticRegression
+        from .estimators.logistic import LogisticRegression
 
         return LogisticRegression
     if name == "plot":  # matplotlib is imported when a figure is drawn
         import importlib
 
-        return importlib.import_module(".plot", __name__)
+        return importlib.import_module(".reports.plot", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

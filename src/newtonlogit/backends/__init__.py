@@ -1,8 +1,9 @@
 """Backends: where the rows live and how their block sums are added up.
 
-A backend is built around the data of one fit (a :class:`~newtonlogit.design.Design`)
-and offers one operation, ``map_sum(kernel, *args)``: apply a kernel from
-:mod:`newtonlogit._kernels` to every row block and return the elementwise sum
+A backend is built around the data of one fit (a
+:class:`~newtonlogit.data.design.Design`) and offers one operation,
+``map_sum(kernel, *args)``: apply a kernel (see :mod:`newtonlogit.kernels`) to
+every row block and return the elementwise sum
 of the tuples it returns, as float64 NumPy values on the host.
 
 Backends are chosen from the type of ``X`` by the small registry below. Each

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._kernels import Block
-from .._namespace import device_of, namespace_of, to_numpy
+from ..kernels.block import Block
+from .namespace import device_of, namespace_of, to_numpy
 
 
 class ArrayAPIBackend:

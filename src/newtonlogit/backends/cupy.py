@@ -18,13 +18,13 @@ array) only when a backend is made, never by loading this module.
 
 from __future__ import annotations
 
-from .._kernels import BlockOps, register_block_ops
+from ..kernels.ops import BlockOps, register_block_ops
 from .array_api import ArrayAPIBackend
 from .numpy import gram_into
 
 
 def cupy_gram(xp, X, s, fit_intercept: bool, extra=()):
-    """:func:`newtonlogit._kernels.generic_gram` as one ``gemm`` on the GPU."""
+    """:func:`newtonlogit.kernels.ops.generic_gram` as one ``gemm`` on the GPU."""
     import cupy
 
     m, p = X.shape

@@ -2,12 +2,12 @@
 
 Conventions
 -----------
-- The design holds dask arrays (see :mod:`newtonlogit.dask_design`): ``X`` is
+- The design holds dask arrays (see :mod:`newtonlogit.data.dask`): ``X`` is
   row-chunked with all its columns in one block, and ``y``, ``trials``,
   ``weights`` and ``offset`` are split into the same row chunks as ``X``. Chunk
   ``i`` of every array is *partition* ``i``.
 - ``map_sum(kernel, *args)`` builds one task per partition that runs the
-  kernel (the same functions of :mod:`newtonlogit._kernels`, over row blocks
+  kernel (the same functions of :mod:`newtonlogit.kernels`, over row blocks
   of the partition, through the backend of the partition's chunks: NumPy, or
   CuPy on a GPU) and returns its tuple of sums, then a
   tree of tasks adding those tuples up. The graph is computed on whatever
@@ -48,10 +48,10 @@ import dask
 import dask.array
 import numpy as np
 
-from .._kernels import Block
-from .._namespace import to_numpy
 from ..exceptions import DataError
+from ..kernels.block import Block
 from . import backend_for
+from .namespace import to_numpy
 
 # Partial sums are added in groups of this many per task: a tree of depth
 # log_8(partitions), so no single task receives all partitions' results.

@@ -30,8 +30,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._kernels import Block, BlockOps, register_block_ops
-from .._threads import one_blas_thread
+from ..kernels.block import Block
+from ..kernels.ops import BlockOps, register_block_ops
+from .threads import one_blas_thread
 
 # A block of about this many bytes (in float64) keeps the kernel's temporaries
 # in cache and its memory at O(block x p), whatever n is. With many columns a
@@ -72,9 +73,9 @@ def _buffer(m: int, k: int, dtype) -> np.ndarray:
 
 def gram_into(module, Z, X, s, fit_intercept: bool, extra=()):
     """``Z.T @ Z`` after writing ``Z = [s * [1, X], extra...]`` into the float64
-    buffer ``Z``, split as :func:`newtonlogit._kernels.generic_gram` returns it.
+    buffer ``Z``, split as :func:`newtonlogit.kernels.ops.generic_gram` returns it.
 
-    :func:`newtonlogit._kernels.generic_gram` as one matrix product, the
+    :func:`newtonlogit.kernels.ops.generic_gram` as one matrix product, the
     intercept row and the extra columns included, for a library with
     ``multiply(..., out=)`` (``module``: NumPy, CuPy).
     """

@@ -1,7 +1,7 @@
 """scipy.sparse input: row blocks of a CSR (or CSC) matrix, the intercept implicit.
 
 The kernels need only two things from a sparse block (see
-:mod:`newtonlogit._kernels`): ``X @ b`` and ``r @ X``, which scipy.sparse does
+:mod:`newtonlogit.kernels`): ``X @ b`` and ``r @ X``, which scipy.sparse does
 as they are written, and the weighted Gram, registered here as
 :func:`sparse_gram`: a sparse product ``Z^T Z`` of ``Z = s * [1, X]``, whose
 work is ``sum_i nnz_i^2`` rather than ``m p^2``, turned dense (``k x k``) for
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import BlockOps, register_block_ops
+from ..kernels.ops import BlockOps, register_block_ops
 from .numpy import NumpyBackend
 
 # Nonzeros per row block: k^2 / GRAM_SHARE, within [MIN_NONZEROS, MAX_NONZEROS]
@@ -86,7 +86,7 @@ def scaled_rows(X, s: np.ndarray, fit_intercept: bool) -> sp.csr_matrix:
 
 
 def sparse_gram(xp, X, s: np.ndarray, fit_intercept: bool, extra=()) -> np.ndarray:
-    """:func:`newtonlogit._kernels.generic_gram` for a scipy.sparse block.
+    """:func:`newtonlogit.kernels.ops.generic_gram` for a scipy.sparse block.
 
     Grouped (:func:`grouped_gram`) where the block carries column groups and
     fits them; otherwise SciPy's sparse product. The products with the
@@ -161,7 +161,7 @@ def worth_grouping(groups: ColumnGroups, nonzeros_per_row: float) -> bool:
 
 
 def grouped_gram(X, s: np.ndarray, fit_intercept: bool, groups: ColumnGroups):
-    """:func:`newtonlogit._kernels.generic_gram` of a CSR block whose rows have
+    """:func:`newtonlogit.kernels.ops.generic_gram` of a CSR block whose rows have
     at most one nonzero in each column group; ``None`` where a row has two.
 
     Each row's nonzero in group ``a`` is coded by its position in the group

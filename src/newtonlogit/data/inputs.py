@@ -1,0 +1,82 @@
+"""What ``logit`` fits, whichever front end it came from.
+
+:func:`resolve_inputs` turns the user's arguments into :class:`Inputs`: a
+formula string with ``data`` goes to :mod:`newtonlogit.data.formula` (on
+Dask, :mod:`newtonlogit.data.dask`); matrices
+(NumPy, any DataFrame narwhals knows, device arrays) pass through, with rows
+holding missing values dropped and counted when ``missing="drop"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..exceptions import DataError
+from .checks import drop_missing
+from .design import Inputs
+
+MISSING = ("raise", "drop")
+
+
+def resolve_inputs(
+    X: Any,
+    y: Any,
+    *,
+    data: Any,
+    weights: Any,
+    offset: Any,
+    missing: str,
+    fit_intercept: bool,
+    feature_names: Any,
+    groups: Any = None,
+) -> Inputs:
+    """Turn a formula (``X`` a string, with ``data``) or matrices into Inputs.
+
+    Missing values: ``missing="raise"`` leaves them to the checks, which count
+    the rows and name the columns; ``"drop"`` drops those rows and counts them.
+    With a formula, ``weights``, ``offset`` and ``groups`` may name columns.
+    """
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {MISSING}; got {missing!r}")
+    if isinstance(X, str):
+        if y is not None:
+            raise ValueError("with a formula, the response is in the formula: omit y")
+        from ..backends import is_dask
+        from .formula import encode_formula
+
+        if is_dask(data):  # encoded partition by partition on the workers
+            from .dask import encode_dask_formula as encode_formula
+        extras = {"weights": weights, "offset": offset, "groups": groups}
+        inputs = encode_formula(X, data, extras=extras, missing=missing)
+        if not fit_intercept and inputs.fit_intercept:
+            raise ValueError(
+                "a formula says whether there is an intercept: write 'y ~ 0 + ...' "
+                "(or '... - 1') instead of fit_intercept=False"
+            )
+        return inputs
+    if data is not None:
+        raise ValueError("data= is used with a formula string as first argument")
+    if y is None:
+        raise ValueError("logit(X, y) needs y (or a formula string and data=)")
+    n_dropped = 0
+    if missing == "drop":
+        from ..backends import is_device_array
+
+        if any(is_device_array(a) for a in (X, y, weights, offset)):
+            raise ValueError(
+                "missing='drop' works on host data (NumPy or DataFrames); drop "
+                "the rows with missing values from device arrays first"
+            )
+        extras = {"weights": weights, "offset": offset, "groups": groups}
+        X, y, extras, names, n_dropped = drop_missing(X, y, extras)
+        weights, offset, groups = extras["weights"], extras["offset"], extras["groups"]
+        if n_dropped and feature_names is None:
+            feature_names = names
+        if n_dropped and X.shape[0] == 0:
+            raise DataError(f"every row has a missing value ({n_dropped} dropped)")
+    return Inputs(
+        X, y, weights, offset, fit_intercept, feature_names, None, n_dropped, groups
+    )
+
+
+__all__ = ["MISSING", "Inputs", "resolve_inputs"]

@@ -1,0 +1,381 @@
+"""Results of a fit: immutable, free of data, everything derived on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2 as stats_chi2
+
+from ...backends import is_device_array
+from ...backends.namespace import namespace_of, to_numpy
+from ...data.array_api import array_api_new_rows
+from ...data.checks import (
+    INTERCEPT,
+    align_columns,
+    as_vector,
+    check_finite_matrix,
+    frozen_array,
+)
+from ...inference import stats as inference
+from ...inference.stats import TestResult
+from . import kernels
+
+
+@dataclass(frozen=True, eq=False)
+class LogitResults:
+    """A fitted binary logistic regression.
+
+    Holds estimates, their covariance and fit statistics, never the data. The
+    public accessors return fresh pandas objects, so nothing a user does to
+    them changes the results.
+    """
+
+    coef_names: tuple[str, ...]
+    coef: np.ndarray  # read-only, in coef_names order (intercept first)
+    cov_array: np.ndarray  # read-only (k, k)
+    loglik: float
+    converged: bool
+    n_iter: int
+    history_table: pd.DataFrame
+    feature_names: tuple[str, ...]  # all columns of the training X, aliased included
+    fit_intercept: bool
+    aliased: tuple[str, ...] = ()
+    n_obs: int = 0  # rows with positive weight
+    penalty: str | None = None
+    alpha: float = 0.0
+    classes: tuple | None = None
+    message: str = ""
+    # The diagnosis when the data are separated (the MLE does not exist),
+    # a newtonlogit.families.binary.separation.Separation; None otherwise.
+    separation: object | None = None
+    # The penalized log-likelihood maximized by a Firth fit (None otherwise).
+    penalized_loglik: float | None = None
+    # ... and with every slope held at 0 (logistf's null model for its LR test)
+    penalized_loglik_null: float | None = None
+    # Constrained refits on the training data (held by reference, never saved);
+    # None for a loaded model. See newtonlogit.solver.refit.
+    refit: object | None = field(default=None, repr=False)
+    # Fit statistics computed at fit time (families.binary.fitstats).
+    cov_type: str = "nonrobust"  # how cov_array was estimated (covariance.py)
+    n_groups: int = 0  # clusters, for cov_type="cluster"
+    loglik_null: float = np.nan  # intercept-only model (eta = offset without one)
+    loglik_saturated: float = 0.0  # p_i = y_i / n_i (0 for binary rows)
+    margins: object | None = field(default=None, repr=False)  # fitstats.MarginSums
+    # Notes the fitting code attaches for the summary (e.g. separation).
+    fit_notes: tuple[str, ...] = ()
+    # A formula fit's encoding (newtonlogit.data.formula.FormulaSpec), re-applied to
+    # new data by predict; None for a matrix fit.
+    model_spec: object | None = field(default=None, repr=False)
+    n_dropped: int = 0  # rows dropped for missing values (missing="drop")
+
+    def __post_init__(self):
+        object.__setattr__(self, "coef", frozen_array(self.coef))
+        object.__setattr__(self, "cov_array", frozen_array(self.cov_array))
+
+    # -- estimates ---------------------------------------------------------
+    @property
+    def params(self) -> pd.Series:
+        """Estimated coefficients, ``Intercept`` first, then X's columns."""
+        return pd.Series(self.coef, index=list(self.coef_names), name="coef")
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance matrix of the estimates under ``cov_type`` (by default the
+        inverse information; see :mod:`newtonlogit.inference.covariance`)."""
+        names = list(self.coef_names)
+        return pd.DataFrame(self.cov_array, index=names, columns=names)
+
+    @cached_property
+    def _std_errors(self) -> np.ndarray:
+        return frozen_array(np.sqrt(np.diag(self.cov_array)))
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """``sqrt(diag(cov))``, computed at the final estimate."""
+        return pd.Series(self._std_errors, index=list(self.coef_names), name="std_err")
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per Newton iteration: log-likelihood, max |change in
+        coefficients|, Newton decrement and step length."""
+        return self.history_table.copy()
+
+    # -- tests and intervals (math in newtonlogit.inference.stats) ---------------
+    @cached_property
+    def _z(self) -> np.ndarray:
+        return frozen_array(self.coef / self._std_errors)
+
+    @property
+    def z_values(self) -> pd.Series:
+        """Wald statistics ``coef / std_err`` (under ``cov_type``)."""
+        return pd.Series(self._z, index=list(self.coef_names), name="z")
+
+    @property
+    def p_values(self) -> pd.Series:
+        """Two-sided p-values ``2 sf(|z|)`` of the Wald statistics."""
+        p = inference.two_sided_p(self._z)
+        return pd.Series(p, index=list(self.coef_names), name="p_value")
+
+    def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """Confidence intervals, columns ``lower`` and ``upper``.
+
+        ``method="wald"``: ``coef -/+ z std_err`` under ``cov_type``.
+        ``method="profile"``: profile-likelihood limits of the fitted objective
+        (R's ``confint`` on a ``glm``), by constrained refits on the training
+        data; see :mod:`newtonlogit.inference.profile`. Needs the refit handle, which a
+        model loaded from a file does not have.
+        """
+        level = inference.check_level(level)
+        if method == "wald":
+            half = inference.critical_value(level) * self._std_errors
+            lower, upper = self.coef - half, self.coef + half
+        elif method == "profile":
+            lower, upper = self._profile(level)
+        else:
+            raise ValueError(f"method must be 'wald' or 'profile'; got {method!r}")
+        return pd.DataFrame(
+            {"lower": lower, "upper": upper}, index=list(self.coef_names)
+        )
+
+    def _profile(self, level: float):
+        from ...inference import profile
+
+        if self.refit is None:
+            raise ValueError(
+                "profile-likelihood intervals refit the model on its training data, "
+                "which this model does not have (loaded from a file?); refit it "
+                "or use method='wald'"
+            )
+        lower, upper, failed = profile.profile_limits(
+            self.refit, self.coef, level, list(range(len(self.coef)))
+        )
+        infinite = ~(np.isfinite(lower) & np.isfinite(upper))
+        profile.warn_failed(
+            [self.coef_names[j] for j in failed],
+            [n for n, inf in zip(self.coef_names, infinite) if inf],
+        )
+        return lower, upper
+
+    def odds_ratios(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """``exp(coef)`` with the interval of ``conf_int(level, method)``
+        exponentiated; columns ``odds_ratio``, ``lower``, ``upper``."""
+        ci = np.exp(self.conf_int(level, method))
+        ci.insert(0, "odds_ratio", np.exp(self.coef))
+        return ci
+
+    @property
+    def deviance(self) -> float:
+        """``2 (loglik_saturated - loglik)``, as R's ``deviance(glm)``."""
+        return 2 * (self.loglik_saturated - self.loglik)
+
+    @property
+    def null_deviance(self) -> float:
+        """``2 (loglik_saturated - loglik_null)``."""
+        return 2 * (self.loglik_saturated - self.loglik_null)
+
+    @property
+    def df_model(self) -> int:
+        """Estimated coefficients, intercept not counted."""
+        return len(self.coef) - int(self.fit_intercept)
+
+    @property
+    def df_resid(self) -> int:
+        """Observations (rows with positive weight) minus estimated coefficients."""
+        return self.n_obs - len(self.coef)
+
+    @property
+    def aic(self) -> float:
+        """``-2 loglik + 2 k`` (R: k counts the intercept)."""
+        return -2 * self.loglik + 2 * len(self.coef)
+
+    @property
+    def bic(self) -> float:
+        """``-2 loglik + k log(n)`` with n the rows with positive weight (R)."""
+        return -2 * self.loglik + np.log(self.n_obs) * len(self.coef)
+
+    def pseudo_r2(self, kind: str = "mcfadden") -> float:
+        """Pseudo R-squared: ``"mcfadden"``, ``"cox-snell"`` or ``"nagelkerke"``
+        (see :func:`newtonlogit.inference.stats.pseudo_r2`)."""
+        return inference.pseudo_r2(self.loglik, self.loglik_null, self.n_obs, kind)
+
+    def lr_test(self, smaller: LogitResults | None = None) -> TestResult:
+        """Likelihood-ratio test against the null model, or against a nested
+        ``smaller`` model fitted to the same data."""
+        return inference.lr_test(self, smaller)
+
+    def wald_test(self, names: str | list[str]) -> TestResult:
+        """Joint Wald test that the named coefficients are all zero."""
+        return inference.wald_test(self.coef, self.cov_array, self.coef_names, names)
+
+    def marginal_effects(
+        self, at: str = "overall", level: float = 0.95
+    ) -> pd.DataFrame:
+        """Marginal effects ``dp/dx`` with delta-method standard errors.
+
+        ``at="overall"``: the average over the training rows of each row's
+        effect (Stata ``margins, dydx(*)``); ``at="mean"``: the effect at the
+        mean row. Dummy columns are treated as continuous.
+        """
+        if self.margins is None:
+            raise ValueError("this model has no marginal-effect sums (loaded model?)")
+        estimated = np.array([n not in self.aliased for n in self._all_coef_names])
+        return inference.marginal_effects(
+            self.coef,
+            self.cov_array,
+            self.coef_names,
+            self.margins,
+            estimated,
+            self.fit_intercept,
+            at,
+            level,
+        )
+
+    @property
+    def _all_coef_names(self) -> list[str]:
+        names = list(self.feature_names)
+        return [INTERCEPT, *names] if self.fit_intercept else names
+
+    # -- summary -----------------------------------------------------------
+    def notes(self) -> list[str]:
+        """What a reader of the summary must know; the summary lists these."""
+        from ...reports.summary import standard_notes
+
+        return [*standard_notes(self), *self.fit_notes]
+
+    def summary(self, level: float = 0.95):
+        """The summary (a :class:`~newtonlogit.reports.summary.Summary`): ``as_text()``,
+        ``as_html()``, ``as_latex()``, ``to_frame()``."""
+        from ...reports.summary import summarize
+
+        return summarize(self, level)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def lr_p_values(self) -> pd.Series:
+        """Likelihood-ratio tests of each coefficient = 0, one refit each.
+
+        For a Firth fit these are logistf's *penalized* likelihood-ratio tests
+        (the penalty kept on the full model's information); for a maximum
+        likelihood fit, ordinary ones. Needs the training data (``refit``).
+
+        Notes
+        -----
+        ``LR_j = 2 [l*(b) - max_{b: b_j = 0} l*(b)]`` with ``l*`` the objective
+        the model maximized; ``p_j = P(chi2_1 > LR_j)`` (via ``sf``). A
+        restricted refit that does not converge gives NaN.
+        """
+        if self.refit is None:
+            raise ValueError(
+                "likelihood-ratio tests refit the model on its training data, "
+                "which this result does not hold (a loaded model, FLIC or FLAC)"
+            )
+        full = self.refit.value(self.refit.beta[self.refit.free])
+        stats = np.full(len(self.coef), np.nan)
+        for j in range(len(self.coef)):
+            fit = self.refit.fit_with_fixed({j: 0.0})
+            if fit.converged:
+                stats[j] = max(2.0 * (full - fit.evaluation.value), 0.0)
+        return pd.Series(
+            stats_chi2.sf(stats, 1), index=list(self.coef_names), name="lr_p_value"
+        )
+
+    # -- prediction --------------------------------------------------------
+    def _feature_coef(self) -> np.ndarray:
+        """Coefficients on all training columns (aliased ones are zero)."""
+        by_name = dict(zip(self.coef_names, self.coef))
+        return np.array([by_name.get(name, 0.0) for name in self.feature_names])
+
+    def linear_predictor(self, X_new: Any, offset: Any = None) -> np.ndarray:
+        """``eta = b0 + X_new b + offset`` for new rows.
+
+        CuPy rows give a CuPy result on their device (float64); the
+        coefficients themselves always stay on the host. After a formula fit,
+        ``X_new`` is a DataFrame of raw columns and is encoded as the training
+        data was (same levels, same transforms).
+        """
+        return self._linear_predictor(self._encode(X_new), offset)
+
+    def _encode(self, X_new: Any) -> Any:
+        """Raw rows through the formula of a formula fit; else unchanged."""
+        if self.model_spec is None:
+            return X_new
+        return self.model_spec.model_matrix(X_new)
+
+    def _linear_predictor(self, X_new: Any, offset: Any) -> np.ndarray:
+        if is_device_array(X_new) or is_device_array(offset):
+            xp, X, off = array_api_new_rows(X_new, offset, self.feature_names)
+        else:
+            xp = np
+            X = align_columns(X_new, self.feature_names)
+            check_finite_matrix(X, self.feature_names, "X_new")
+            off = None if offset is None else as_vector(offset, X.shape[0], "offset")
+        beta = self._feature_coef()
+        if self.fit_intercept:
+            beta = np.concatenate([[self.coef[0]], beta])
+        block = kernels.Block(X, None, offset=off)
+        return kernels.linear_predictor(xp, block, beta, self.fit_intercept)
+
+    def predict(
+        self,
+        X_new: Any,
+        offset: Any = None,
+        *,
+        interval: bool = False,
+        level: float = 0.95,
+    ) -> np.ndarray | pd.DataFrame:
+        """Predicted event probabilities for new rows.
+
+        With ``interval=True`` a DataFrame with columns ``probability``,
+        ``lower``, ``upper`` (the Wald interval of the linear predictor mapped
+        through ``expit``) and ``se`` (delta method), under ``cov_type``.
+
+        CuPy rows give CuPy probabilities on their device; with
+        ``interval=True`` the table is a host DataFrame, and the rows are
+        copied to the host to make it.
+        """
+        X_new = self._encode(X_new)
+        eta = self._linear_predictor(X_new, offset)
+        on_host = isinstance(eta, np.ndarray)
+        if not interval:
+            return kernels.expit(np if on_host else namespace_of(eta), eta)
+        if not on_host:
+            eta, X_new = to_numpy(eta), to_numpy(X_new)
+        level = inference.check_level(level)
+        X = align_columns(X_new, self.feature_names)
+        keep = [n not in self.aliased for n in self.feature_names]
+        var = kernels.quadratic_form(np, X[:, keep], self.cov_array, self.fit_intercept)
+        return inference.prediction_frame(
+            eta, var, level, getattr(X_new, "index", None)
+        )
+
+    # -- model files -------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the model to a JSON model file; read it back with
+        :func:`newtonlogit.load`. See :mod:`newtonlogit.files.modelfile`."""
+        from ...files.modelfile import save
+
+        save(self, path)
+
+    # -- display -----------------------------------------------------------
+    def __repr__(self) -> str:
+        table = pd.DataFrame(
+            {"coef": self.coef, "std_err": self._std_errors},
+            index=list(self.coef_names),
+        )
+        state = "converged" if self.converged else f"NOT converged ({self.message})"
+        return (
+            f"<LogitResults: {len(self.coef)} coefficients, {state} "
+            f"in {self.n_iter} iterations, loglik {self.loglik:.6g}>\n"
+            f"{table.to_string()}"
+        )
+
+
+__all__ = ["LogitResults", "INTERCEPT"]

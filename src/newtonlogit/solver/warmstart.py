@@ -1,0 +1,178 @@
+"""A warm start for big fits: a few Newton steps on a random subsample of rows.
+
+From the intercept-only start a fit takes 4-8 passes over all of ``X``. The
+maximum-likelihood estimate of a random subsample of ``m`` rows is within
+sampling error ``O(sqrt(p / m))`` of the full-data estimate, close enough for
+Newton's quadratic convergence to finish in two full-data steps plus the final
+evaluation, while the subsample fit itself costs about ``6 m / n`` passes.
+
+The subsample's information at its estimate, scaled up to all rows, is
+within ``O(sqrt(p / m))`` relative of the information at the full-data
+estimate. It steers the full-data steps (:func:`newtonlogit.newton.newton`
+with ``held``), whose passes need only the value and score (no ``O(n p^2)``
+Gram); the information is evaluated where the steering stops paying and
+always at the estimate, whose exact decrement certifies convergence. On
+1,000,000 x 100 the fit evaluates the information once instead of three
+times, with six score passes.
+
+Where the start is already closer to the full-data estimate than the
+subsample's estimate would be (:func:`start_is_closer`), the subsample is only
+evaluated at the start, for its information.
+
+The subsample is gathered once (``m x p``, at most ``1 / SUBSAMPLE_FRACTION``
+of ``X``), fitted, and released before the full-data passes start. Anything
+that goes wrong on the subsample (too few events or non-events, a singular
+information matrix, no convergence) quietly falls back to the ordinary start: the
+warm start may only ever save time, never change the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.linalg import cho_solve
+
+from .newton import SingularInformation, cholesky, newton
+from .objective import Ridge
+
+# Rows per subsample: one in SUBSAMPLE_FRACTION, but at least MIN_ROWS_PER_COEF
+# rows per coefficient; skipped when that would be more than MAX_SHARE of n
+# (the subsample would then cost more than the full passes it saves). A fixed
+# share of n, not a fixed number of rows: the full-data Newton decrement at the
+# subsample's estimate grows like p n / m, so with m a share of n it stays
+# near 10 p whatever n is. Capping m at 500 rows per coefficient was tried:
+# at 4,000,000 x 10, 10,000 rows instead of 200,000 left 3 full steps instead
+# of 2 (1.53 s against 1.24 s a fit).
+SUBSAMPLE_FRACTION = 20
+MIN_ROWS_PER_COEF = 50
+MIN_ROWS = 10_000
+MAX_SHARE = 0.1
+MIN_OUTCOMES_PER_COEF = 10
+# The subsample's MLE is itself O(sqrt(p / m)) from the full-data one (a
+# Newton decrement of order p in the subsample's units), so its fit stops at a
+# decrement of 1e-3: one Newton step fewer than 1e-6, and the same full-data
+# steps after it (measured at 1,000,000 x 100, 2,000,000 x 10, 300,000 x 50).
+SUBSAMPLE_TOL = 1e-3
+
+
+def subsample_rows(n_rows: int, n_coef: int) -> int | None:
+    """How many rows to subsample for a warm start, or ``None`` to skip it."""
+    m = max(n_rows // SUBSAMPLE_FRACTION, MIN_ROWS_PER_COEF * n_coef, MIN_ROWS)
+    return m if m <= MAX_SHARE * n_rows else None
+
+
+def stratified_rows(n_rows: int, m: int, seed: int = 0) -> np.ndarray:
+    """``m`` distinct sorted row numbers: one drawn uniformly from each of ``m``
+    consecutive, near-equal runs of rows.
+
+    A random sample as good as a simple one for a warm start (and balanced
+    over the row order), drawn in O(m): NumPy's ``choice`` without
+    replacement shuffles O(n) state, 60 ms at n = 10^7 against 9 ms here.
+    """
+    edges = np.arange(m + 1, dtype=np.int64) * n_rows // m
+    rng = np.random.default_rng(seed)
+    return edges[:-1] + (rng.random(m) * np.diff(edges)).astype(np.int64)
+
+
+def case_control_rows(design, m: int, n_coef: int, seed: int = 0):
+    """``(rows, scale)``: every row of the rarer outcome and a stratified
+    sample of the others, ``m`` rows in all, with the inverse sampling rate of
+    each (1 for the rarer outcome); or ``None`` where that does not apply.
+
+    For rare events a uniform subsample holds too few of them for a fit. With
+    each row weighted by its inverse sampling rate, the subsample's
+    log-likelihood, score and information estimate the full-data ones
+    (Horvitz-Thompson), so its estimate and its information (with no further
+    scaling: the weighted trials add up to all of them) serve the warm start
+    as a uniform subsample's do. Binary rows held as NumPy arrays only.
+    """
+    y = design.y
+    if design.trials is not None or not isinstance(y, np.ndarray):
+        return None
+    rare = 1.0 if 2 * np.count_nonzero(y) < y.size else 0.0
+    rarer = np.flatnonzero(y == rare)
+    if rarer.size < MIN_OUTCOMES_PER_COEF * n_coef or 2 * rarer.size > m:
+        return None
+    others = np.flatnonzero(y != rare)
+    taken = others[stratified_rows(others.size, m - rarer.size, seed)]
+    rows = np.concatenate([rarer, taken])
+    order = np.argsort(rows, kind="stable")
+    scale = np.ones(rows.size)
+    scale[rarer.size :] = others.size / taken.size
+    return rows[order], scale[order]
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """A subsample's estimate, and its information scaled to all rows."""
+
+    beta: np.ndarray
+    info: np.ndarray
+
+
+def subsample_start(
+    likelihood, beta0: np.ndarray, *, seed: int = 0, ridge=None
+) -> WarmStart | None:
+    """The fit of a random subsample of rows (or the start, with the
+    subsample's information there, where the start is closer), or ``None``
+    where neither helps.
+
+    ``likelihood`` is a family's likelihood: a dataclass whose ``backend``
+    field holds the data; the same likelihood over the subsample replaces
+    that field. The backend must offer ``subsample(rows)`` (a backend over
+    those rows); backends without it get ``None``. ``ridge = (alpha,
+    penalized)`` fits the L2-penalized likelihood
+    (:class:`~newtonlogit.solver.objective.Ridge`): the subsample's penalty is
+    ``alpha`` times its share of the trials, so that its information scaled
+    to all rows is the penalized full-data one.
+    """
+    backend = likelihood.backend
+    m = subsample_rows(backend.n_rows, beta0.shape[0])
+    if m is None or not hasattr(backend, "subsample"):
+        return None
+    sub = backend.subsample(stratified_rows(backend.n_rows, m, seed))
+    events, trials = sub.design.outcome_totals()
+    if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
+        # rare events: the uniform subsample's MLE is unreliable or infinite
+        drawn = case_control_rows(backend.design, m, beta0.shape[0], seed)
+        if drawn is None:
+            return None
+        sub = backend.subsample(*drawn)
+        events, trials = sub.design.outcome_totals()
+    likelihood = replace(likelihood, backend=sub)
+    _, all_trials = backend.design.outcome_totals()
+    share = trials / all_trials
+    if ridge is not None:  # the same penalty on a share of the data
+        alpha, penalized = ridge
+        likelihood = Ridge(likelihood, alpha * share, penalized)
+    try:
+        at_start = likelihood(beta0, True)
+        decrement = at_start.score @ cho_solve(cholesky(at_start.info), at_start.score)
+        # the information is a sum over trials: scale by their (weighted) totals
+        if start_is_closer(decrement, beta0.size, share):
+            return WarmStart(np.array(beta0, dtype=np.float64), at_start.info / share)
+        fit = newton(likelihood, beta0, tol=SUBSAMPLE_TOL, max_iter=25, first=at_start)
+    except (SingularInformation, FloatingPointError, ValueError):
+        return None
+    if not fit.converged or not np.all(np.isfinite(fit.beta)):
+        return None
+    return WarmStart(np.array(fit.beta), fit.evaluation.info / share)
+
+
+def start_is_closer(decrement: float, n_coef: int, share: float) -> bool:
+    """Whether the start is predicted nearer the full-data estimate than the
+    subsample's estimate would be, from the subsample's Newton decrement at
+    the start.
+
+    Decrements are in log-likelihood units. The subsample's estimate differs
+    from the full-data one by sampling error: its expected full-data
+    decrement is ``k (1 / share - 1)`` for ``k`` coefficients and a subsample
+    holding ``share`` of the trials. The subsample's decrement at the start
+    is about ``share`` times the full-data one plus the same sampling noise,
+    ``k (1 - share)``. So the subsample fit helps only if that decrement
+    exceeds ``2 k (1 - share)``: with many coefficients and a weak signal
+    (1,000,000 x 2,000 one-hot, 50 rows per coefficient) the start is the
+    better of the two, and the fit starting there took one full pass fewer.
+    """
+    return decrement <= 2.0 * n_coef * (1.0 - share)
