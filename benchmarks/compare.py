@@ -320,7 +320,7 @@ def bench_problem(label, spec, args, folder: Path) -> dict:
     print(f"== {label}: generating n={n:,} p={p} {dtype}", flush=True)
     info = make_problem(kind, n, p, dtype, folder)
     ref_coef, ref_se = reference(info["folder"])
-    names = [c for c in CONTENDERS if applies(c, kind)]
+    names = [c for c in args.contenders or CONTENDERS if applies(c, kind)]
     if args.baseline:
         names.insert(1, "newtonlogit-baseline")
     runs: dict[str, list] = {c: [] for c in names}
@@ -394,7 +394,9 @@ def render(results, args) -> str:
         f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. "
         f"Command: `python benchmarks/compare.py{' --quick' if args.quick else ''} "
         f"--runs {args.runs} --limit {args.limit:.0f} --blas-threads "
-        f"{args.blas_threads}{' --baseline SRC' if args.baseline else ''}`.",
+        f"{args.blas_threads}{' --baseline SRC' if args.baseline else ''}"
+        f"{' --only ' + ' '.join(args.only) if args.only else ''}"
+        f"{' --contenders ' + ' '.join(args.contenders) if args.contenders else ''}`.",
         "",
         f"Machine: {_cpu()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB; "
@@ -541,6 +543,9 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--limit", type=float, default=120.0, help="seconds per fit")
     parser.add_argument("--only", nargs="*", help="problem names to run")
+    parser.add_argument(
+        "--contenders", nargs="*", choices=CONTENDERS, help="contenders to run"
+    )
     parser.add_argument("--output", type=Path)
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "FOLDER"))
     parser.add_argument("--traced-below", type=float, default=0.0)
