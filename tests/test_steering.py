@@ -69,9 +69,8 @@ def test_steered_fit_takes_fewer_information_passes_than_plain_newton(passes):
     steered = nl.logit(X, y, tol=1e-10)
     plain = nl.logit(X, y, tol=1e-10, subsample_start=False)
     _same_fit(steered, plain)
-    assert set(_kinds(plain)) == {NEWTON_PASS}
-    assert _kinds(steered).count(NEWTON_PASS) == 1
-    assert plain.n_iter + 1 >= 3
+    assert set(_kinds(plain)) == {NEWTON_PASS} and len(plain.history) >= 3
+    assert _kinds(steered).count(NEWTON_PASS) < len(plain.history)
 
 
 def _hard_case(name, rng):

@@ -13,7 +13,7 @@ with ``held``), whose passes need only the value and score (no ``O(n p^2)``
 Gram); the information is evaluated where the steering stops paying and
 always at the estimate, whose exact decrement certifies convergence. On
 1,000,000 x 100 the fit evaluates the information once instead of three
-times, with six score passes.
+times, with eight score passes.
 
 Where the start is already closer to the full-data estimate than the
 subsample's estimate would be (:func:`start_is_closer`), the subsample is only
