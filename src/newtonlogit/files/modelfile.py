@@ -100,6 +100,24 @@ def load(path: str | os.PathLike):
         the wrong type or shape.
     OSError
         The file cannot be read.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 2))
+    >>> y = rng.random(100) < 1 / (1 + np.exp(-X[:, 0]))
+    >>> res = nl.logit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+    >>> res.save(path)
+    >>> model = nl.load(path)
+    >>> model.params.equals(res.params)
+    True
+    >>> model.predict(X[:3]).round(3)
+    array([0.453, 0.557, 0.34 ])
     """
     label = repr(str(path))
     with open(path, "rb") as handle:

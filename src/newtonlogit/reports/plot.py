@@ -97,6 +97,22 @@ def s_curve(
     """Fitted probability against predictor ``x`` over the jittered data.
 
     Other predictors are held at their mean (numeric) or most common value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose", data=df)
+    >>> fig = nl.plot.s_curve(res, df, "dose")
+    >>> fig.axes[0].get_title()
+    'Fitted probability against dose'
+    >>> import os
+    >>> import tempfile
+    >>> fig.savefig(os.path.join(tempfile.mkdtemp(), "s_curve.png"))
     """
     frame = _pandas(data)
     if x not in frame.columns:
@@ -147,7 +163,21 @@ def _categorical_columns(results: LogitResults, columns) -> set[str]:
 
 def convergence(results: LogitResults, *, ax=None, figsize=None, dpi: float = 100):
     """Largest change in a coefficient and change in log-likelihood per Newton
-    iteration (log scale): quadratic convergence shows as a steepening line."""
+    iteration (log scale): quadratic convergence shows as a steepening line.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose", data=df)
+    >>> fig = nl.plot.convergence(res)
+    >>> fig.axes[0].get_title()
+    'Convergence (5 iterations)'
+    """
     history = results.history_table
     fig, ax = _figure(ax, figsize, dpi)
     it = history["iteration"].to_numpy()
@@ -196,7 +226,29 @@ def roc_curve(probability, events, trials):
 def roc(
     results: LogitResults, data: Any, y: Any = None, *, ax=None, figsize=None, dpi=100
 ):
-    """ROC curve of the fitted probabilities on ``data``, AUC in the legend."""
+    """ROC curve of the fitted probabilities on ``data``, AUC in the legend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose", data=df)
+    >>> fig = nl.plot.roc(res, df)
+    >>> fig.axes[0].get_legend().get_texts()[0].get_text()
+    'AUC = 0.868'
+
+    Into an axes of a figure of your own:
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, axes = plt.subplots(1, 2)
+    >>> _ = nl.plot.roc(res, df, ax=axes[0])
+    >>> _ = nl.plot.calibration(res, df, ax=axes[1])
+    >>> plt.close(fig)
+    """
     frame = _pandas(data)
     events, trials = observed(results, frame, y)
     fpr, tpr, auc = roc_curve(results.predict(frame), events, trials)
@@ -226,7 +278,21 @@ def calibration(
     dpi=100,
 ):
     """Observed event rate against mean predicted probability in ``bins``
-    groups of equal size by predicted probability, with binomial error bars."""
+    groups of equal size by predicted probability, with binomial error bars.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose", data=df)
+    >>> fig = nl.plot.calibration(res, df, bins=5)
+    >>> fig.axes[0].get_title()
+    'Calibration (5 bins)'
+    """
     frame = _pandas(data)
     events, trials = observed(results, frame, y)
     p = results.predict(frame)
@@ -267,7 +333,21 @@ def forest(
     results: LogitResults, *, level: float = 0.95, ax=None, figsize=None, dpi=100
 ):
     """Odds ratios ``exp(coef)`` with their intervals (log scale), intercept
-    left out; intervals from ``results.conf_int`` where it exists, else Wald."""
+    left out; intervals from ``results.conf_int`` where it exists, else Wald.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose", data=df)
+    >>> fig = nl.plot.forest(res)
+    >>> [label.get_text() for label in fig.axes[0].get_yticklabels()]
+    ['dose']
+    """
     table = _intervals(results, level).drop(index=INTERCEPT, errors="ignore")
     if table.empty:
         raise DataError("a forest plot needs coefficients other than the intercept")
@@ -306,7 +386,21 @@ def _intervals(results: LogitResults, level: float) -> pd.DataFrame:
 def overview(
     results: LogitResults, data: Any, y: Any = None, *, figsize=(11, 8.5), dpi=100
 ):
-    """Forest plot, convergence, ROC and calibration in one figure."""
+    """Forest plot, convergence, ROC and calibration in one figure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"dose": rng.uniform(0, 4, 300)})
+    >>> df["died"] = rng.random(300) < 1 / (1 + np.exp(3 - 1.5 * df["dose"]))
+    >>> res = nl.logit("died ~ dose", data=df)
+    >>> fig = nl.plot.overview(res, df)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Odds ratios', 'Convergence (5 iterations)', 'ROC curve', 'Calibration (10 bins)']
+    """
     fig, axes = _figure(None, figsize, dpi, 2, 2)
     forest(results, ax=axes[0, 0])
     convergence(results, ax=axes[0, 1])

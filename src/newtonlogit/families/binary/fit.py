@@ -114,6 +114,48 @@ def logit(
     Returns
     -------
     LogitResults
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(
+    ...     {"x": rng.normal(size=200), "g": rng.choice(["a", "b"], 200)}
+    ... )
+    >>> eta = -0.5 + 1.5 * df["x"] + (df["g"] == "b")
+    >>> df["y"] = (rng.random(200) < 1 / (1 + np.exp(-eta))).astype(int)
+    >>> res = nl.logit(df[["x"]], df["y"])
+    >>> res.params.round(3)
+    Intercept   -0.234
+    x            1.455
+    Name: coef, dtype: float64
+    >>> res.converged, res.n_iter
+    (True, 5)
+
+    A formula names the coefficients after the levels of a category, and
+    ``predict`` applies the same encoding to new rows:
+
+    >>> res = nl.logit("y ~ x + C(g)", data=df)
+    >>> res.std_errors.round(3)
+    Intercept    0.261
+    x            0.239
+    C(g)[T.b]    0.356
+    Name: std_err, dtype: float64
+    >>> res.predict(df.head(3)).round(3)
+    array([0.617, 0.263, 0.782])
+
+    Firth's penalized fit, and robust standard errors:
+
+    >>> nl.logit("y ~ x", data=df, penalty="firth").params.round(3)
+    Intercept   -0.230
+    x            1.425
+    Name: coef, dtype: float64
+    >>> nl.logit("y ~ x", data=df, cov_type="HC3").std_errors.round(3)
+    Intercept    0.171
+    x            0.232
+    Name: std_err, dtype: float64
     """
     if penalty not in PENALTIES:
         raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")

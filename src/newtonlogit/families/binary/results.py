@@ -32,6 +32,66 @@ class LogitResults:
     Holds estimates, their covariance and fit statistics, never the data. The
     public accessors return fresh pandas objects, so nothing a user does to
     them changes the results.
+
+    Attributes
+    ----------
+    loglik : float
+        Log-likelihood at the estimate (binomial constant included, as R's).
+    loglik_null : float
+        Log-likelihood of the intercept-only model.
+    converged : bool
+    n_iter : int
+        Newton iterations taken.
+    n_obs : int
+        Rows with positive weight.
+    classes : tuple or None
+        The response's two labels, the event second.
+    aliased : tuple of str
+        Collinear columns dropped from the fit (``drop_collinear=True``).
+    separation : Separation or None
+        The diagnosis when the data are separated.
+    penalty, alpha, cov_type
+        As passed to :func:`newtonlogit.logit`.
+    n_dropped : int
+        Rows dropped for missing values (``missing="drop"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2))
+    >>> y = rng.random(200) < 1 / (1 + np.exp(-(0.5 + X @ [1.0, -1.0])))
+    >>> res = nl.logit(X, y)
+    >>> res.summary().to_frame().round(3)
+                coef  std_err      z  p_value  lower  upper
+    Intercept  0.445    0.173  2.570     0.01  0.106  0.784
+    x1         1.156    0.210  5.509     0.00  0.745  1.568
+    x2        -1.066    0.210 -5.078     0.00 -1.478 -0.655
+    >>> res.conf_int(method="profile").round(3)
+               lower  upper
+    Intercept  0.111  0.792
+    x1         0.767  1.593
+    x2        -1.502 -0.676
+    >>> res.odds_ratios().round(3)
+               odds_ratio  lower  upper
+    Intercept       1.560  1.111  2.191
+    x1              3.178  2.106  4.795
+    x2              0.344  0.228  0.520
+    >>> round(res.loglik, 3), round(res.aic, 3), round(res.pseudo_r2(), 3)
+    (-104.126, 214.252, 0.241)
+    >>> print(res.lr_test())
+    LR test vs null model: chi2(2) = 66.1199, p = 4.388e-15
+    >>> print(res.wald_test(["x1", "x2"]))
+    Wald test of ['x1', 'x2'] = 0: chi2(2) = 41.3811, p = 1.033e-09
+    >>> res.marginal_effects().round(3)
+         dydx  std_err      z  p_value  lower  upper
+    x1  0.201    0.025  7.975      0.0  0.152  0.250
+    x2 -0.185    0.027 -6.797      0.0 -0.239 -0.132
+    >>> res.predict(X[:2], interval=True).round(3)
+       probability  lower  upper     se
+    0        0.675  0.590  0.750  0.041
+    1        0.745  0.649  0.822  0.044
     """
 
     coef_names: tuple[str, ...]
@@ -100,8 +160,8 @@ class LogitResults:
 
     @property
     def history(self) -> pd.DataFrame:
-        """One row per Newton iteration: log-likelihood, max |change in
-        coefficients|, Newton decrement and step length."""
+        """One row per Newton iteration: log-likelihood, largest absolute change
+        in a coefficient, Newton decrement and step length."""
         return self.history_table.copy()
 
     # -- tests and intervals (math in newtonlogit.inference.stats) ---------------

@@ -48,6 +48,26 @@ class Separation:
         estimate runs off to ``+inf`` / ``-inf``, ``0`` where it is finite,
         NaN for aliased columns (left out of the check, as ``detectseparation``
         does).
+
+    Examples
+    --------
+    A fit on separated data stops with a ``SeparationWarning`` and keeps the
+    diagnosis in ``res.separation``:
+
+    >>> import warnings
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", nl.SeparationWarning)
+    ...     res = nl.logit(X, [0, 0, 1, 1, 1])
+    >>> res.converged
+    False
+    >>> found = res.separation
+    >>> found.separated, found.kind
+    (True, 'complete')
+    >>> found.describe()
+    ['Intercept -> -inf', 'x1 -> +inf']
     """
 
     separated: bool
@@ -126,6 +146,18 @@ def check_separation(
     forces ``x_i' b = 0``. The separation is complete when a second program,
     maximizing ``t`` subject to ``s_i x_i' b >= t`` and the box, has ``t > 0``.
     Solved by HiGHS through :func:`scipy.optimize.linprog`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    >>> nl.check_separation(X, [0, 0, 1, 1])
+    <Separation: complete; infinite estimates: Intercept -> -inf, x1 -> +inf>
+    >>> nl.check_separation(X, [0, 0, 1, 1]).infinite
+    ['Intercept', 'x1']
+    >>> nl.check_separation(X, [0, 1, 0, 1])
+    <Separation: none; the maximum-likelihood estimate exists>
     """
     design = make_design(X, y, weights=weights, fit_intercept=fit_intercept)
     return separation_of(design)

@@ -137,6 +137,29 @@ def mnlogit(
     ``log(P(y = j | x) / P(y = 0 | x)) = b_j0 + x^T b_j`` for ``j = 1..K-1``.
     Each Newton step solves the ``(K - 1) k`` square system with the full
     block information ``sum_i w_i (diag(p_i) - p_i p_i^T) (x) x~_i x~_i^T``.
+
+    Examples
+    --------
+    Three classes, ``"a"`` the base; each column of ``params`` holds the
+    log-odds coefficients of a class against it:
+
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(300, 1))
+    >>> scores = np.column_stack([np.zeros(300), 0.5 + x[:, 0], -0.5 - x[:, 0]])
+    >>> noise = rng.gumbel(size=(300, 3))
+    >>> y = np.array(["a", "b", "c"])[np.argmax(scores + noise, axis=1)]
+    >>> mn = nl.mnlogit(x, y)
+    >>> mn.params.round(2)
+    class         b     c
+    Intercept  0.51 -0.37
+    x1         0.99 -0.72
+    >>> mn.predict(np.array([[-1.0], [1.0]])).round(2)
+    array([[0.33, 0.2 , 0.47],
+           [0.17, 0.77, 0.06]])
+    >>> print(mn.wald_test(["x1"]))
+    Wald test of ['x1'] = 0: chi2(2) = 63.0227, p = 2.064e-14
     """
     _check_options(penalty, alpha, tol, max_iter)
     if penalty == "l2" and alpha == 0:

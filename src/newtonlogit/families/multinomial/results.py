@@ -34,7 +34,27 @@ TITLE = "Multinomial logistic regression results"
 
 @dataclass(frozen=True, eq=False)
 class MNLogitResults:
-    """A fitted multinomial (baseline-category) logistic regression."""
+    """A fitted multinomial (baseline-category) logistic regression.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import newtonlogit as nl
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(300, 1))
+    >>> scores = np.column_stack([np.zeros(300), 0.5 + x[:, 0], -0.5 - x[:, 0]])
+    >>> noise = rng.gumbel(size=(300, 3))
+    >>> y = np.array(["a", "b", "c"])[np.argmax(scores + noise, axis=1)]
+    >>> mn = nl.mnlogit(x, y)
+    >>> mn.n_classes, mn.params.shape
+    (3, (2, 2))
+    >>> mn.std_errors.round(2)
+    class         b     c
+    Intercept  0.15  0.20
+    x1         0.18  0.21
+    >>> print(mn.lr_test())
+    LR test vs null model: chi2(2) = 97.118, p = 8.149e-22
+    """
 
     coef_names: tuple[str, ...]
     coef: np.ndarray  # (K - 1, k) read-only, rows = non-base classes (fit order)
