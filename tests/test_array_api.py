@@ -93,7 +93,7 @@ class _Design:
     """Just the parts of a Design that a backend reads."""
 
     def __init__(self, block):
-        self.X, self.y, self.trials, self.weights, self.offset, self.groups = block
+        self.X, self.y, self.trials, self.weights, self.offset, self.groups = block[:6]
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])

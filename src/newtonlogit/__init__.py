@@ -12,6 +12,8 @@ from .exceptions import (
 from .families.binary.fit import logit
 from .families.binary.results import LogitResults
 from .families.binary.separation import Separation, check_separation
+from .families.conditional.fit import clogit
+from .families.conditional.results import ConditionalResults
 from .families.multinomial.fit import mnlogit
 from .families.multinomial.results import MNLogitResults
 from .files.modelfile import load
@@ -19,6 +21,7 @@ from .files.modelfile import load
 __all__ = [
     "CollinearityError",
     "CollinearityWarning",
+    "ConditionalResults",
     "ConvergenceWarning",
     "DataError",
     "LogisticRegression",
@@ -29,6 +32,7 @@ __all__ = [
     "MNLogitResults",
     "__version__",
     "check_separation",
+    "clogit",
     "load",
     "logit",
     "mnlogit",

@@ -141,6 +141,7 @@ class NumpyBackend:
         self.n_rows = design.X.shape[0]
         self.block_rows = block_rows or default_block_rows(design.X.shape[1])
         self.n_threads = n_threads or default_threads()
+        self._cuts = self.cuts()
 
     def subsample(self, rows: np.ndarray, scale: np.ndarray | None = None):
         """A backend of the same kind over a copy of the given rows only, their
@@ -164,11 +165,25 @@ class NumpyBackend:
         )
         return type(self)(sub, n_threads=self.n_threads)
 
+    def cuts(self) -> list[int]:
+        """Where blocks start and end: every ``block_rows`` rows, moved
+        forward to the next change of ``segments`` (a group of rows is never
+        split), with thread spans made of whole blocks."""
+        segments = getattr(self.design, "segments", None)
+        cuts = list(range(0, self.n_rows, self.block_rows)) + [self.n_rows]
+        if segments is None or self.n_rows == 0:
+            return cuts
+        changes = np.flatnonzero(segments[1:] != segments[:-1]) + 1
+        ends = np.append(changes, self.n_rows)
+        moved = ends[np.minimum(np.searchsorted(ends, cuts[1:]), ends.size - 1)]
+        return [0, *sorted(set(moved.tolist()))]
+
     def blocks(self, start: int = 0, stop: int | None = None):
         d = self.design
         stop = self.n_rows if stop is None else stop
-        for first in range(start, stop, self.block_rows):
-            rows = slice(first, min(first + self.block_rows, stop))
+        cuts = [c for c in self._cuts if start <= c <= stop]
+        for first, last in zip(cuts[:-1], cuts[1:]):
+            rows = slice(first, last)
             yield Block(
                 d.X[rows],
                 d.y[rows],
@@ -176,6 +191,7 @@ class NumpyBackend:
                 None if d.weights is None else d.weights[rows],
                 None if d.offset is None else d.offset[rows],
                 None if d.groups is None else d.groups[rows],
+                None if getattr(d, "segments", None) is None else d.segments[rows],
             )
 
     def _sum_rows(self, kernel, args, start, stop):
@@ -196,10 +212,13 @@ class NumpyBackend:
         the spans' sums are added in order, so the result does not depend on
         timing.
         """
-        n_blocks = -(-self.n_rows // self.block_rows)
+        cuts = self._cuts
+        n_blocks = len(cuts) - 1
         n_threads = min(self.n_threads, n_blocks)
-        per = -(-n_blocks // n_threads) * self.block_rows
-        spans = [(a, min(a + per, self.n_rows)) for a in range(0, self.n_rows, per)]
+        per = -(-n_blocks // max(n_threads, 1))
+        spans = [
+            (cuts[a], cuts[min(a + per, n_blocks)]) for a in range(0, n_blocks, per)
+        ]
         with one_blas_thread():
             if n_threads <= 1:
                 return tuple(self._sum_rows(kernel, args, 0, self.n_rows))

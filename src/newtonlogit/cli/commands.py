@@ -23,6 +23,8 @@ from ..files.tables import atomic_write, read_table, write_table
 from ..inference.covariance import COVARIANCE_ESTIMATORS
 
 FORMATS = ("text", "markdown", "csv", "json")
+MODELS = ("auto", "conditional")
+CONDITIONAL_METHODS = ("exact", "efron", "breslow")
 PLOT_KINDS = ("overview", "scurve", "convergence", "roc", "calibration", "forest")
 
 FIT_EXAMPLES = """examples:
@@ -30,10 +32,13 @@ FIT_EXAMPLES = """examples:
   newtonlogit fit admissions.parquet --target admit --features gre,gpa --save m.json
   cat data.csv | newtonlogit fit - --target y -v --format json
   newtonlogit fit data.csv --formula "cbind(dead, alive) ~ dose" --plot fit.png
-  newtonlogit fit data.csv --formula "y ~ x" --cov-type cluster --groups school"""
+  newtonlogit fit data.csv --formula "y ~ x" --cov-type cluster --groups school
+  newtonlogit fit infert.csv --formula "case ~ spontaneous + induced" \
+      --model conditional --strata stratum"""
 PREDICT_EXAMPLES = """examples:
   newtonlogit predict m.json new.csv -o predictions.csv
-  newtonlogit predict m.json new.parquet --key id --interval --threshold 0.3"""
+  newtonlogit predict m.json new.parquet --key id --interval --threshold 0.3
+  newtonlogit predict conditional.json sets.csv --strata set --key set,id"""
 SUMMARY_EXAMPLES = """examples:
   newtonlogit summary m.json
   newtonlogit summary m.json --format markdown"""
@@ -66,6 +71,21 @@ def _add_fit(commands) -> None:
         "--features",
         metavar="A,B,C",
         help="predictor columns with --target (default: all other columns)",
+    )
+    fit.add_argument(
+        "--model",
+        choices=MODELS,
+        default="auto",
+        help="auto: binary for two classes, multinomial for more; conditional: "
+        "conditional logistic regression of matched sets (needs --strata)",
+    )
+    fit.add_argument(
+        "--strata", metavar="COL", help="matched-set column for --model conditional"
+    )
+    fit.add_argument(
+        "--method",
+        choices=CONDITIONAL_METHODS,
+        help="with --model conditional: exact (default), efron or breslow",
     )
     fit.add_argument("--weights", metavar="COL", help="frequency-weight column")
     fit.add_argument("--firth", action="store_true", help="Firth's penalized fit")
@@ -147,6 +167,12 @@ def _add_predict(commands) -> None:
     )
     predict.add_argument("--level", type=float, default=0.95, help="interval level")
     predict.add_argument(
+        "--strata",
+        metavar="COL",
+        help="matched-set column, for a conditional model: probability is then "
+        "the chance that the row is the one case of its set",
+    )
+    predict.add_argument(
         "--threshold",
         type=float,
         default=0.5,
@@ -188,19 +214,29 @@ def run_fit(args: argparse.Namespace) -> None:
 
 
 def _run_fit(args: argparse.Namespace, frame) -> None:
+    conditional = args.model == "conditional"
+    if conditional != (args.strata is not None) or (
+        args.method is not None and not conditional
+    ):
+        raise DataError(
+            "--model conditional and --strata COLUMN go together (and --method "
+            "is for --model conditional)"
+        )
     formula = args.formula or _formula_of(
-        frame, args.target, args.features, (args.weights, args.groups)
+        frame, args.target, args.features, (args.weights, args.groups, args.strata)
     )
     if args.formula and args.features:
         raise DataError("--features goes with --target; a formula names its columns")
-    for option in ("weights", "groups"):
+    for option in ("weights", "groups", "strata"):
         column = getattr(args, option)
         if column is not None and column not in frame.columns:
             raise DataError(_unknown([column], frame, f"--{option} column"))
     from ..families.binary.fit import logit
 
     options = _fit_options(args)
-    if _multiclass(frame, formula):
+    if args.model == "conditional":
+        results = _fit_conditional(args, formula, frame, options)
+    elif _multiclass(frame, formula):
         results = _fit_multinomial(args, formula, frame, options)
     else:
         results = logit(formula, data=frame, **options)
@@ -285,6 +321,22 @@ def _fit_multinomial(args, formula: str, frame: pd.DataFrame, options: dict):
     return mnlogit(formula, data=frame, **options)
 
 
+def _fit_conditional(args, formula: str, frame, options: dict):
+    from ..families.conditional.fit import clogit
+
+    flags = (("--firth", args.firth), ("--plot", args.plot))
+    refused = [flag for flag, used in flags if used]
+    if refused:
+        raise DataError(f"{', '.join(refused)} not available with --model conditional")
+    return clogit(
+        formula,
+        data=frame,
+        strata=args.strata,
+        method=args.method or "exact",
+        **options,
+    )
+
+
 def _quote(name: str) -> str:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return name
@@ -336,6 +388,19 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
+    if hasattr(model, "n_strata"):  # conditional: within a matched set
+        if args.strata is None or args.interval:
+            raise DataError(
+                "a conditional model predicts within matched sets: pass --strata "
+                "COLUMN (and no --interval)"
+            )
+        if args.strata not in frame.columns:
+            raise DataError(_unknown([args.strata], frame, "--strata column"))
+        out["probability"] = model.predict(frame, frame[args.strata])
+        write_table(out, args.output)
+        return
+    if args.strata is not None:
+        raise DataError("--strata is for conditional models only")
     if not isinstance(model, LogitResults):  # multinomial: one column per class
         if args.interval:
             raise DataError("--interval is available for binary models only")

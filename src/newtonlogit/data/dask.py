@@ -355,6 +355,7 @@ def encode_dask_formula(
         spec,
         0,
         resolved.get("groups"),
+        resolved.get("segments"),
     )
 
 

@@ -46,6 +46,9 @@ class Design:
     classes: tuple | None  # the two labels of a binary y, event second
     loglik_constant: float  # sum w log C(n, y) for grouped counts, else 0
     groups: np.ndarray | None = None  # (n,) integer cluster codes 0..G-1
+    # (n,) codes of groups of contiguous rows that no block may split (the
+    # strata of a matched design); backends cut blocks where the code changes.
+    segments: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -83,6 +86,7 @@ class Inputs:
     spec: Any = None  # the FormulaSpec of a formula fit
     n_dropped: int = 0
     groups: Any = None
+    segments: Any = None  # per-row codes of rows kept together (strata)
 
     def attach(self, results):
         """The results, remembering the formula and the rows dropped."""

@@ -191,7 +191,7 @@ def encode_formula(
 ) -> Inputs:
     """Encode ``data`` by ``formula`` for a fit; see the module docstring.
 
-    ``extras`` are per-row arrays (weights, offset, groups) or names of
+    ``extras`` are per-row arrays (weights, offset, groups, segments) or names of
     columns of ``data``; rows dropped for missing values are dropped from them.
     """
     from formulaic import Formula, model_matrix
@@ -239,6 +239,7 @@ def encode_formula(
         spec,
         n_dropped,
         extras.get("groups"),
+        extras.get("segments"),
     )
 
 

@@ -29,12 +29,14 @@ def resolve_inputs(
     fit_intercept: bool,
     feature_names: Any,
     groups: Any = None,
+    segments: Any = None,
 ) -> Inputs:
     """Turn a formula (``X`` a string, with ``data``) or matrices into Inputs.
 
     Missing values: ``missing="raise"`` leaves them to the checks, which count
     the rows and name the columns; ``"drop"`` drops those rows and counts them.
-    With a formula, ``weights``, ``offset`` and ``groups`` may name columns.
+    With a formula, ``weights``, ``offset``, ``groups`` and ``segments`` (the
+    strata of a matched design) may name columns.
     """
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {MISSING}; got {missing!r}")
@@ -47,6 +49,8 @@ def resolve_inputs(
         if is_dask(data):  # encoded partition by partition on the workers
             from .dask import encode_dask_formula as encode_formula
         extras = {"weights": weights, "offset": offset, "groups": groups}
+        if segments is not None:
+            extras["segments"] = segments
         inputs = encode_formula(X, data, extras=extras, missing=missing)
         if not fit_intercept and inputs.fit_intercept:
             raise ValueError(
@@ -68,14 +72,25 @@ def resolve_inputs(
                 "the rows with missing values from device arrays first"
             )
         extras = {"weights": weights, "offset": offset, "groups": groups}
+        extras["segments"] = segments
         X, y, extras, names, n_dropped = drop_missing(X, y, extras)
         weights, offset, groups = extras["weights"], extras["offset"], extras["groups"]
+        segments = extras["segments"]
         if n_dropped and feature_names is None:
             feature_names = names
         if n_dropped and X.shape[0] == 0:
             raise DataError(f"every row has a missing value ({n_dropped} dropped)")
     return Inputs(
-        X, y, weights, offset, fit_intercept, feature_names, None, n_dropped, groups
+        X,
+        y,
+        weights,
+        offset,
+        fit_intercept,
+        feature_names,
+        None,
+        n_dropped,
+        groups,
+        segments,
     )
 
 

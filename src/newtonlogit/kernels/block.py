@@ -39,6 +39,9 @@ class Block(NamedTuple):
     weights: Array | None = None
     offset: Array | None = None
     groups: Array | None = None  # integer cluster codes 0..G-1 (cluster covariance)
+    # Codes of groups of rows that stay together in one block (the strata of a
+    # matched design); rows of a group are contiguous.
+    segments: Array | None = None
 
 
 def exp_neg_abs(xp, eta):
