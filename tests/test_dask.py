@@ -223,6 +223,19 @@ def test_robust_covariance_distributed_matches_numpy(client, cov_type):
     assert str(res.summary()) == str(ref.summary())
 
 
+def test_missing_value_in_a_training_partition_is_named_as_training_data(client):
+    """Was reported as "new data" with the row number inside its partition."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=400), "y": rng.integers(0, 2, 400)})
+    df.loc[250, "x"] = np.nan
+    with pytest.raises(nl.DataError) as info:
+        nl.logit("y ~ x", data=dd.from_pandas(df, npartitions=4))
+    message = str(info.value)
+    assert "new data" not in message
+    assert "partition 2 of data" in message and "index 250" in message
+    assert "dropna(subset=['x'])" in message
+
+
 def test_formula_on_dask_dataframe_matches_pandas(client, lbw):
     df = lbw.X.assign(
         low=lbw.y,

@@ -160,3 +160,127 @@ def test_weighted_fit_profiles_like_repeated_rows(spector):
         repeated.conf_int(method="profile"),
         rtol=1e-8,
     )
+
+
+def _brute_profile_limit(signed_rows_of, level_stat, bracket):
+    """The root of ``2 (sup l - l_j(t)) = chi2`` by brute force: the profile
+    ``l_j(t)`` maximized over the other coefficient by a bounded scalar search
+    (SciPy, not this package's solver); ``sup l`` is 0 on these separated data."""
+    from scipy import optimize, special
+
+    def profile_at(t):
+        def loss(b):
+            return -np.sum(special.log_expit(signed_rows_of(t, b)))
+
+        return -optimize.minimize_scalar(
+            loss, bounds=(-500, 500), method="bounded", options={"xatol": 1e-12}
+        ).fun
+
+    return optimize.brentq(lambda t: -2 * profile_at(t) - level_stat, *bracket)
+
+
+def test_complete_separation_gives_infinite_limits_where_the_likelihood_never_turns():
+    """x = 0..9, y = x > 4.5: the intercept runs off to -inf and the slope to
+    +inf. Each has one infinite limit; the other limit is finite and equals a
+    brute-force profile (whose supremum is 0), not the +-928 a step-out search
+    invents, nor measured from where Newton-Raphson stopped."""
+    x = np.arange(10.0)
+    y = (x > 4.5).astype(float)
+    s = 2 * y - 1
+    with pytest.warns(nl.SeparationWarning):
+        res = nl.logit(x.reshape(-1, 1), y)
+    with pytest.warns(UserWarning, match="infinite"):
+        ci = res.conf_int(method="profile")
+    chi2 = stats.chi2.ppf(0.95, 1)
+    upper0 = _brute_profile_limit(lambda t, b: s * (t + b * x), chi2, (-10, 5))
+    lower1 = _brute_profile_limit(lambda t, b: s * (b + t * x), chi2, (0.01, 3))
+    assert ci.loc["Intercept", "lower"] == -np.inf
+    assert ci.loc["x1", "upper"] == np.inf
+    assert ci.loc["Intercept", "upper"] == pytest.approx(upper0, abs=1e-6)
+    assert ci.loc["x1", "lower"] == pytest.approx(lower1, abs=1e-6)
+
+
+def test_symmetric_separation_leaves_the_intercept_unbounded_both_ways():
+    """x symmetric about 0, y = x > 0: any intercept is compensated by a
+    steeper slope, so both of its limits are infinite (were about +-950); the
+    slope's lower limit lies above the estimate, where the fit stopped."""
+    x = np.linspace(-3, 3, 100)
+    y = (x > 0).astype(float)
+    with pytest.warns(nl.SeparationWarning):
+        res = nl.logit(x.reshape(-1, 1), y)
+    with pytest.warns(UserWarning, match="infinite"):
+        ci = res.conf_int(method="profile")
+    assert ci.loc["Intercept"].tolist() == [-np.inf, np.inf]
+    chi2 = stats.chi2.ppf(0.95, 1)
+    # the intercept's profile is flat at 0: profile over the slope, intercept free
+    lower = _brute_profile_limit(lambda t, b: (2 * y - 1) * (b + t * x), chi2, (1, 100))
+    assert ci.loc["x1", "lower"] == pytest.approx(lower, abs=1e-6)
+    assert ci.loc["x1", "lower"] > res.coef[1]
+    assert ci.loc["x1", "upper"] == np.inf
+
+
+def test_quasi_separation_profile_has_no_lapack_error():
+    """A quasi-separated fit with a second column: refits that start where
+    the information is singular start again elsewhere (was SingularInformation)."""
+    rng = np.random.default_rng(1)
+    x = np.arange(11.0)
+    y = (x >= 5).astype(float)
+    y[5] = 0.0
+    X = np.column_stack([x, rng.normal(size=11)])
+    with pytest.warns(nl.SeparationWarning):
+        res = nl.logit(X, y)
+    with pytest.warns(UserWarning, match="infinite"):
+        ci = res.conf_int(method="profile")
+    inf = res.separation.directions
+    for name in res.coef_names:
+        if inf[name] > 0:
+            assert ci.loc[name, "upper"] == np.inf
+        if inf[name] < 0:
+            assert ci.loc[name, "lower"] == -np.inf
+    assert np.isfinite(ci.loc["x1", "lower"])
+
+
+def test_multinomial_profile_on_separated_classes():
+    """Two classes: the multinomial profile equals the binary one, infinite
+    sides included; three ordered, separated classes: the finite limit of the
+    class-2 intercept is where a brute-force profile (L-BFGS-B over the other
+    three coefficients, from several starts) reaches the level."""
+    from scipy import optimize, special
+
+    x = np.arange(10.0)
+    y = (x > 4.5).astype(int)
+    with pytest.warns(nl.SeparationWarning):
+        binary = nl.logit(x.reshape(-1, 1), y)
+        multi = nl.mnlogit(x.reshape(-1, 1), y)
+    with pytest.warns(UserWarning, match="infinite"):
+        np.testing.assert_allclose(
+            multi.conf_int(method="profile").to_numpy(),
+            binary.conf_int(method="profile").to_numpy(),
+            rtol=1e-7,
+        )
+    y3 = np.digitize(x, [3.5, 6.5])
+    with pytest.warns(nl.SeparationWarning):
+        res = nl.mnlogit(x.reshape(-1, 1), y3)
+    with pytest.warns(UserWarning, match="infinite"):
+        ci = res.conf_int(method="profile")
+    assert ci.loc[(2, "Intercept"), "lower"] == -np.inf
+    assert ci.loc[(2, "x1"), "upper"] == np.inf
+    limit = ci.loc[(2, "Intercept"), "upper"]
+
+    def profile_at(t):
+        def loss(q):
+            eta = np.column_stack([np.zeros(10), q[0] + q[1] * x, t + q[2] * x])
+            return -np.sum(eta[np.arange(10), y3] - special.logsumexp(eta, axis=1))
+
+        return -min(
+            optimize.minimize(
+                loss,
+                s0,
+                method="L-BFGS-B",
+                bounds=[(-400, 400)] * 3,
+                options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000},
+            ).fun
+            for s0 in (np.zeros(3), np.array([-20, 5, 8.0]), np.array([-50, 10, 20.0]))
+        )
+
+    assert -2 * profile_at(limit) == pytest.approx(stats.chi2.ppf(0.95, 1), abs=1e-4)

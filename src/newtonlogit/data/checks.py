@@ -26,13 +26,33 @@ def as_frame(obj: Any) -> nw.DataFrame | None:
     """``obj`` as a narwhals DataFrame if it is one of the DataFrames narwhals
     knows (pandas, polars, pyarrow, ...), else None. Imports no optional
     library: narwhals only looks at what is already in ``sys.modules``."""
-    frame = nw.from_native(obj, eager_only=True, pass_through=True)
+    frame = _from_native(obj, eager_only=True, pass_through=True)
     return frame if isinstance(frame, nw.DataFrame) else None
+
+
+def _from_native(obj: Any, **options):
+    """``nw.from_native``, refusing duplicate column names in our words."""
+    check_column_names(obj)
+    return nw.from_native(obj, **options)
+
+
+def check_column_names(obj: Any) -> None:
+    """Refuse a DataFrame whose column names repeat, naming them."""
+    columns = getattr(obj, "columns", None)
+    if columns is None or isinstance(obj, np.ndarray):
+        return
+    names = [str(c) for c in columns]
+    repeated = sorted({c for c in names if names.count(c) > 1})
+    if repeated:
+        raise DataError(
+            f"the data have duplicate column names {repeated}: "
+            "rename the columns so that each name is used once"
+        )
 
 
 def as_array(obj: Any) -> np.ndarray:
     """A NumPy array from an array-like, a pandas/polars Series or DataFrame."""
-    wrapped = nw.from_native(obj, eager_only=True, allow_series=True, pass_through=True)
+    wrapped = _from_native(obj, eager_only=True, allow_series=True, pass_through=True)
     if isinstance(wrapped, (nw.DataFrame, nw.Series)):
         return wrapped.to_numpy()
     return np.asarray(obj)
@@ -59,11 +79,21 @@ def checked_names(
             )
     if len(set(names)) != len(names):
         raise DataError("X has duplicate column names")
+    check_coefficients(p, fit_intercept)
     if fit_intercept and INTERCEPT in names:
         raise DataError(
             f"X has a column named {INTERCEPT!r}; drop it and use fit_intercept=True"
         )
     return names
+
+
+def check_coefficients(p: int, fit_intercept: bool) -> None:
+    """Refuse a model with no coefficients (no columns and no intercept)."""
+    if p == 0 and not fit_intercept:
+        raise DataError(
+            "the model has no coefficients to fit: X has no columns and there is "
+            "no intercept (a formula 'y ~ 0'); add a column or the intercept"
+        )
 
 
 def as_matrix(X: Any, name: str = "X") -> np.ndarray:
@@ -88,7 +118,8 @@ def as_matrix(X: Any, name: str = "X") -> np.ndarray:
         X = X.astype(np.float64)
     elif X.dtype.kind != "f":
         if X.dtype.kind == "O":
-            try:
+            try:  # (pandas' NA of nullable columns as NaN: a missing value)
+                X = np.where(pd.isna(X), np.nan, X)
                 return as_matrix(X.astype(np.float64), name)
             except (TypeError, ValueError):
                 pass
@@ -164,7 +195,9 @@ def check_finite_matrix(X: np.ndarray, names, what: str = "X") -> None:
     first = None
     n_bad, bad_columns = 0, np.zeros(X.shape[1], dtype=bool)
     for start, block in _row_blocks(X):
-        if np.isfinite(block.sum()):
+        with np.errstate(over="ignore", invalid="ignore"):  # (inf - inf: NaN)
+            total = block.sum()
+        if np.isfinite(total):
             continue
         bad = ~np.isfinite(block)
         rows = bad.any(axis=1)
@@ -279,7 +312,7 @@ def binary_response(y: Any, n: int):
     if arr.dtype.kind == "O" and pd.isna(arr).any():
         row = int(np.flatnonzero(pd.isna(arr))[0])
         raise DataError(f"y has a missing value at row {row}")
-    classes = np.unique(arr)
+    classes = unique_labels(arr)
     if classes.size != 2:
         shown = ", ".join(repr(c) for c in classes[:5].tolist())
         raise DataError(
@@ -288,6 +321,34 @@ def binary_response(y: Any, n: int):
         )
     successes = (arr == classes[1]).astype(np.float64)
     return successes, None, tuple(classes.tolist())
+
+
+def check_labels(y: Any) -> None:
+    """Refuse labels with a missing value or of mixed types, naming them."""
+    arr = None if y is None else as_array(y)
+    if arr is None or arr.ndim == 0 or arr.dtype.kind != "O":
+        return  # (scikit-learn's checks say what is wrong with no y)
+    missing = pd.isna(arr)
+    if missing.any():
+        row = np.flatnonzero(missing.reshape(missing.shape[0], -1).any(axis=1))[0]
+        raise DataError(f"y has a missing value at row {int(row)}")
+    unique_labels(arr.ravel())
+
+
+def unique_labels(arr: np.ndarray) -> np.ndarray:
+    """The sorted distinct labels of ``y``; labels that cannot be ordered
+    together (numbers and strings) are refused, naming two of them."""
+    try:
+        return np.unique(arr)
+    except TypeError:
+        kinds = {}
+        for value in arr.tolist():
+            kinds.setdefault(type(value).__name__, value)
+        shown = ", ".join(f"{v!r} ({k})" for k, v in list(kinds.items())[:3])
+        raise DataError(
+            f"y mixes labels of different types ({shown}): make them all "
+            "numbers or all strings"
+        ) from None
 
 
 def _counts_response(arr: np.ndarray, n: int):
@@ -348,12 +409,7 @@ def multiclass_response(y: Any, n: int, base: Any = None):
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         row = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise DataError(f"y has a non-finite value ({arr[row]}) at row {row}")
-    try:
-        classes = np.unique(arr) if categories is None else np.asarray(categories)
-    except TypeError:
-        raise DataError(
-            "y mixes labels of different types (e.g. numbers and strings)"
-        ) from None
+    classes = unique_labels(arr) if categories is None else np.asarray(categories)
     if classes.size < 2:
         shown = ", ".join(map(repr, classes.tolist()))
         raise DataError(

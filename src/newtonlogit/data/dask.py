@@ -387,6 +387,26 @@ def _prototype(head: pd.DataFrame, levels: dict) -> pd.DataFrame:
     return pd.concat([head, *extra], ignore_index=True) if extra else head
 
 
-def _encode_partition(frame: pd.DataFrame, spec) -> pd.DataFrame:
-    """Run on a worker: one partition's model matrix (without the intercept)."""
-    return spec.model_matrix(frame).astype(np.float64)
+def _encode_partition(frame: pd.DataFrame, spec, partition_info=None) -> pd.DataFrame:
+    """Run on a worker: one partition's model matrix (without the intercept).
+
+    Problems are reported as the training data's, with the partition and the
+    index label of the first bad row (rows are numbered per partition here).
+    """
+    where = f"partition {(partition_info or {}).get('number', '?')} of data"
+    variables = [v for v in spec.variables if v in frame.columns]
+    rows = frame[variables].isna().to_numpy().any(axis=1)
+    if rows.any():
+        bad = [c for c in variables if frame[c].isna().any()]
+        label = frame.index[int(np.flatnonzero(rows)[0])]
+        raise DataError(
+            f"{where} has missing values in {int(rows.sum())} of {rows.size} rows "
+            f"(the first with index {label!r}), in column(s) {bad}: drop them "
+            f"first, e.g. data.dropna(subset={bad}) (missing='drop' is not "
+            "available for Dask data)"
+        )
+    try:
+        return spec.model_matrix(frame).astype(np.float64)
+    except DataError as exc:
+        message = str(exc).replace("new data", "the data")
+        raise DataError(f"{where}: {message}") from None

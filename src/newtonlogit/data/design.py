@@ -23,9 +23,12 @@ from ..backends.namespace import namespace_of, to_numpy
 from ..exceptions import DataError
 from .checks import (
     INTERCEPT,
+    _is_sparse,
+    _row_blocks,
     as_matrix,
     as_vector,
     binary_response,
+    check_coefficients,
     check_finite_matrix,
     checked_names,
     first_bad_row,
@@ -58,6 +61,22 @@ class Design:
     def coef_names(self) -> list[str]:
         names = list(self.feature_names)
         return [INTERCEPT, *names] if self.fit_intercept else names
+
+    def weight_unit(self) -> float:
+        """The mean frequency weight of a row (1 without weights): the unit in
+        which the log-likelihood's tolerances are set (see
+        :mod:`newtonlogit.solver.newton`), so that scaling all weights changes
+        no fit."""
+        if self.weights is None:
+            return 1.0
+        return float(namespace_of(self.weights).sum(self.weights)) / self.n_rows
+
+    def mean_offset(self) -> float:
+        """The mean offset (0 without one): what a start of the intercept
+        subtracts, so that the rows' linear predictors start near 0."""
+        if self.offset is None:
+            return 0.0
+        return float(namespace_of(self.offset).mean(self.offset))
 
     def outcome_totals(self) -> tuple[float, float]:
         """(Weighted) numbers of successes and of trials, as host floats.
@@ -142,6 +161,9 @@ def make_design(
     device, and Dask inputs without computing X, by the variant registered in
     :data:`DESIGN_VARIANTS`.
     """
+    shape = getattr(X, "shape", ())
+    if len(shape) == 2:
+        check_coefficients(shape[1], fit_intercept)
     for variant in DESIGN_VARIANTS:
         if variant.detect(X, y, weights, offset):
             if response is not None:
@@ -166,9 +188,56 @@ def make_design(
     successes, trials, classes = (response or binary_response)(y, n)
     w = None if weights is None else as_vector(weights, n, "weights")
     off = None if offset is None else as_vector(offset, n, "offset")
+    check_magnitudes(matrix, names, w, trials)
     return finish_design(
         np, matrix, names, successes, trials, classes, w, off, fit_intercept
     )
+
+
+def check_information(info: np.ndarray, names) -> None:
+    """Refuse data whose information matrix overflows float64, naming the
+    coefficients (``names``, one per row of ``info``) whose sums overflowed."""
+    if np.isfinite(info).all():
+        return
+    bad = ~np.isfinite(info).all(axis=1)
+    _refuse_overflow(list(dict.fromkeys(names[j] for j in np.flatnonzero(bad))))
+
+
+def _refuse_overflow(columns: list) -> None:
+    raise DataError(
+        f"the sums of squares of column(s) {columns} overflow float64 (values "
+        "near 1e154 or above, or huge weights): rescale them (e.g. divide by "
+        "a power of ten; the fit's predictions do not change)"
+    )
+
+
+# The largest weighted sum of squares of a column taken (float64 ends at 1.8e308;
+# the information adds up ``w n p (1 - p) x^2`` and the Gram's bordering terms).
+MAX_SUM_OF_SQUARES = 1e300
+
+
+def check_magnitudes(X, names, w, trials) -> None:
+    """Refuse columns whose sums of squares could overflow the information:
+    ``max |x|^2`` times the total case weight, checked before any pass (the
+    information's own check, :func:`check_information`, is the backstop)."""
+    total = float(X.shape[0] if trials is None else np.sum(trials))
+    if w is not None:
+        total = float(np.sum(w if trials is None else w * trials))
+    if _is_sparse(X):  # (from the stored values: SciPy's max would sum
+        # duplicate entries in place, changing the user's matrix)
+        largest = np.zeros(X.shape[1])
+        columns = X.indices
+        if X.format == "csc":
+            columns = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+        np.maximum.at(largest, columns, np.abs(X.data))
+    else:
+        largest = np.zeros(X.shape[1])
+        for _, block in _row_blocks(X):
+            largest = np.maximum(largest, np.abs(block).max(axis=0, initial=0.0))
+    with np.errstate(over="ignore"):
+        bad = largest.astype(np.float64) ** 2 * total > MAX_SUM_OF_SQUARES
+    if bad.any():
+        _refuse_overflow([names[j] for j in np.flatnonzero(bad)])
 
 
 def finish_design(

@@ -9,7 +9,10 @@ holding missing values dropped and counted when ``missing="drop"``.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 from ..exceptions import DataError
 from .checks import drop_missing
@@ -94,4 +97,25 @@ def resolve_inputs(
     )
 
 
-__all__ = ["MISSING", "Inputs", "resolve_inputs"]
+def check_solver_options(
+    alpha: Any, tol: Any, max_iter: Any
+) -> tuple[float, float, int]:
+    """``(alpha, tol, max_iter)`` as numbers, or a ``ValueError`` naming the
+    option: ``alpha`` a finite number >= 0, ``tol`` a finite number > 0,
+    ``max_iter`` an integer >= 0 (booleans are none of these)."""
+
+    def real(value) -> bool:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+    if not (real(alpha) and np.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
+    if not (real(tol) and np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive number; got {tol!r}")
+    if not (isinstance(max_iter, numbers.Integral) and not isinstance(max_iter, bool)):
+        raise ValueError(f"max_iter must be a whole number; got {max_iter!r}")
+    if max_iter < 0:
+        raise ValueError(f"max_iter must be non-negative; got {max_iter!r}")
+    return float(alpha), float(tol), int(max_iter)
+
+
+__all__ = ["MISSING", "Inputs", "check_solver_options", "resolve_inputs"]

@@ -12,6 +12,7 @@ from sklearn.utils.validation import (
 )
 
 from ..backends import is_dask
+from ..data.checks import check_column_names, check_labels
 from ..families.binary.fit import logit
 from ..families.multinomial import kernels as _mnkernels
 from ..families.multinomial.fit import mnlogit
@@ -135,7 +136,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             from ..data.dask import fit_estimator
 
             return fit_estimator(self, X, y, sample_weight, groups)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_column_names(X)
+        check_labels(y)  # (scikit-learn sorts them: a TypeError when mixed)
+        with np.errstate(invalid="ignore", over="ignore"):  # (its sum of inf - inf)
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         type_of_target(y, input_name="y", raise_unknown=True)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -145,7 +149,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         weights = None
         if sample_weight is not None:
-            weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf)
+                weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
         self.classes_ = classes
         if classes.size > 2:
             return self._fit_multinomial(X, y, weights, groups)
@@ -222,7 +227,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             from ..data.dask import decision_function
 
             return decision_function(self, X)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        check_column_names(X)
+        with np.errstate(invalid="ignore", over="ignore"):
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         if self.classes_.size > 2:
             return X @ self.coef_.T.astype(X.dtype) + self.intercept_
         return X @ self.coef_[0].astype(X.dtype) + self.intercept_[0]

@@ -13,9 +13,14 @@ model fitted under another objective (e.g. a Firth penalty) gets profile
 *penalized*-likelihood intervals with no change here.
 
 Each limit is a root of ``|r_j(t)| - z``: bracketed by stepping out from the
-Wald limit, then found with Brent's method. Every constrained refit is
-warm-started from the nearest refit already done, moved along the first-order
-profile path ``db_rest/db_j = V_rest,j / V_jj``, and the Newton solver
+Wald limit, then found with Brent's method. On separated data (no finite
+maximum) a limit is infinite exactly where the log-likelihood never turns:
+where some direction along which no row's likelihood falls moves ``b_j`` that
+way (linear programs: ``recession_sides`` of the binary family's separation
+module); the finite limits are measured from the likelihood's supremum.
+Every constrained refit is warm-started from the nearest refit already done,
+moved along the first-order profile path ``db_rest/db_j = V_rest,j / V_jj``,
+and the Newton solver
 damps its steps (step cap, step-halving), so refits take two or three
 iterations and do not diverge on nearly separated data.
 """
@@ -67,10 +72,14 @@ class _Profile:
         """``|r_j(value)|``: the signed root of the objective's drop, unsigned."""
         if value in self.roots:  # Brent's method starts at the bracket's ends
             return self.roots[value]
-        try:
-            fit = self.refit.fit_with_fixed({self.j: value}, start=self._start(value))
-        except SingularInformation:
-            fit = self.refit.fit_with_fixed({self.j: value})
+        starts = (self._start(value), None, np.zeros(self.coef.size - 1))
+        for start in starts:  # warm, from the estimate, from zero
+            try:
+                fit = self.refit.fit_with_fixed({self.j: value}, start=start)
+                break
+            except SingularInformation:
+                if start is starts[-1]:
+                    raise
         if not fit.converged:
             self.unconverged.add(value)
         self.points.append((value, np.array(fit.beta)))
@@ -82,6 +91,10 @@ class _Profile:
 def _limit(profile: _Profile, direction: int, z: float, se: float) -> float:
     """The value of ``b_j`` on side ``direction`` where ``|r_j| = z``."""
     b = profile.coef[profile.j]
+    if profile.root(b) >= z:
+        # (separated data: the fit stopped beyond this limit, on its way to the
+        # infinite other side, where the profile only rises)
+        return _limit_behind(profile, direction, z, se)
     lo = 0.0
     step = z * se
     while True:
@@ -108,6 +121,26 @@ def _limit(profile: _Profile, direction: int, z: float, se: float) -> float:
     return b + direction * found
 
 
+def _limit_behind(profile: _Profile, direction: int, z: float, se: float) -> float:
+    """The limit on side ``direction`` where the estimate lies beyond it: the
+    crossing of ``|r_j| = z`` towards the other side."""
+    b = profile.coef[profile.j]
+    hi, step = 0.0, z * se
+    while profile.root(b - direction * step) >= z:
+        if step > MAX_STEPS_OUT * se:
+            return direction * np.inf
+        hi, step = step, 4.0 * step
+    found = optimize.brentq(
+        lambda s: profile.root(b - direction * s) - z,
+        hi,
+        step,
+        xtol=1e-12 * (abs(b) + step),
+        rtol=1e-13,
+        maxiter=200,
+    )
+    return b - direction * found
+
+
 def profile_limits(
     refit, coef: np.ndarray, level: float, which: list[int]
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -121,6 +154,15 @@ def profile_limits(
 
     z = float(stats.norm.isf((1 - level) / 2))
     top = refit.value(coef)
+    # separated data: where the likelihood never turns, the limit is infinite;
+    # the other limits are measured from its supremum, not from where the fit
+    # stopped (a refit without the separation check runs on towards it)
+    unbounded = np.zeros((coef.size, 2), dtype=bool)
+    separated = refit.unbounded is not None
+    if separated:
+        found = refit.unbounded()  # (None: too large to check)
+        unbounded = unbounded if found is None else found
+        top = max(top, refit.fit_with_fixed({}).evaluation.value)
     full = np.zeros_like(refit.beta)
     full[refit.free] = coef
     info = refit.objective(full, True).info[np.ix_(refit.free, refit.free)]
@@ -131,9 +173,10 @@ def profile_limits(
         slope = np.delete(cov[:, j], j) / cov[j, j]
         se = float(np.sqrt(cov[j, j]))
         profile = _Profile(refit, coef, top, j, slope)
-        profile.roots[float(coef[j])] = 0.0
-        lower.append(_limit(profile, -1, z, se))
-        upper.append(_limit(profile, +1, z, se))
+        if not separated:  # (else the estimate is not the maximum)
+            profile.roots[float(coef[j])] = 0.0
+        lower.append(-np.inf if unbounded[j, 0] else _limit(profile, -1, z, se))
+        upper.append(np.inf if unbounded[j, 1] else _limit(profile, +1, z, se))
         if not (profile.trusted(lower[-1]) and profile.trusted(upper[-1])):
             failed.append(j)
     return np.array(lower), np.array(upper), failed
@@ -151,7 +194,7 @@ def warn_failed(failed: list[str], infinite: list[str]) -> None:
     if infinite:
         warnings.warn(
             f"the profile likelihood of {infinite} does not reach the level on "
-            "one side: that limit is infinite (nearly separated data?)",
+            "one side: that limit is infinite (separated or nearly separated data)",
             UserWarning,
             stacklevel=4,
         )

@@ -7,10 +7,13 @@ Conventions
   search); with ``True`` also ``score`` (gradient, shape ``(k,)``), ``info``
   (negative Hessian, ``(k, k)``, positive definite at a regular point) and
   ``weight_sum`` (the total IRLS weight, used to put the step cap on the scale
-  of the linear predictor). An objective whose attribute ``score_passes`` is
-  true also takes ``derivatives="score"``: the value, score and weight sum
-  without the information (``info=None``), a pass that reads the data once
-  without the ``O(n k^2)`` Gram.
+  of the linear predictor). ``unit`` is the scale the case weights give the
+  value (their mean): the tolerances are relative to ``|value| + 0.1 unit``,
+  so that scaling every weight, which scales the value and its derivatives
+  alike, changes no decision of the solver. An objective whose attribute
+  ``score_passes`` is true also takes ``derivatives="score"``: the value,
+  score and weight sum without the information (``info=None``), a pass that
+  reads the data once without the ``O(n k^2)`` Gram.
 - ``beta`` is float64 of shape ``(k,)``; whatever ordering the objective uses.
 - The solver keeps its state local to :func:`newton` and returns a frozen
   :class:`NewtonResult` with one history row per evaluated iterate.
@@ -48,7 +51,7 @@ PASS_KINDS = (NEWTON_PASS, SCORE_PASS)
 # step shrank the decrement by less than this factor (or had to be shortened).
 REFRESH_RATIO = 0.25
 # A steered fit converges where its exact decrement is below this share of
-# tol**2 (|value| + 0.1): plain Newton's last step lands orders below tol**2
+# tol**2 (|value| + 0.1 unit): plain Newton's last step lands orders below tol**2
 # (300,000 x 100: 7e-13 against 1.7e-11), and at the full bound the estimate
 # was 2e-6 standard errors from a tightly converged one at 1,000,000 x 100.
 CERTIFICATE = 1e-3
@@ -72,6 +75,8 @@ class Evaluation:
     # The log-likelihood's sums for marginal effects at this point, where its
     # pass made them (``_kernels.newton_sums``), over the full coefficients.
     margin_parts: np.ndarray | None = None
+    # The value's unit: the mean case weight of a row (see the conventions).
+    unit: float = 1.0
 
 
 class SingularInformation(np.linalg.LinAlgError):
@@ -133,8 +138,9 @@ def newton(
         Starting point.
     tol : float
         Convergence tolerance: relative change of the objective (the deviance)
-        and the Newton decrement, both relative to ``|value| + 0.1`` as in R's
-        ``glm.control``.
+        and the Newton decrement, both relative to ``|value| + 0.1 unit`` (R's
+        ``glm.control`` has ``|value| + 0.1``; ``unit``, the mean case weight,
+        makes the test independent of the scale of the weights).
     max_iter : int
         Most Newton steps to take.
     step_cap : float
@@ -161,7 +167,7 @@ def newton(
     Notes
     -----
     Convergence is declared at iterate ``k`` when the full Newton step from
-    ``k - 1`` predicted a gain ``decrement / 2 <= tol (|value| + 0.1)`` and the
+    ``k - 1`` predicted a gain ``decrement / 2 <= tol (|value| + 0.1 unit)`` and the
     realised change of the objective was as small. Because Newton converges
     quadratically, the estimate after that last full step is accurate to about
     ``tol`` squared, and the score and information reported are those *at the
@@ -225,7 +231,7 @@ def newton(
         message = ask("iteration")
         if message:
             return finish(False, message, cho)
-        scale = abs(current.value) + 0.1
+        scale = value_scale(current)
         certificate = CERTIFICATE * tol**2 * scale
         if (
             exact
@@ -306,6 +312,11 @@ def _evaluated(objective, beta):
     return evaluation, cho
 
 
+def value_scale(evaluation: Evaluation) -> float:
+    """``|value| + 0.1 unit``: what the solver's tolerances are relative to."""
+    return abs(evaluation.value) + 0.1 * evaluation.unit
+
+
 def _factor(evaluation: Evaluation):
     """Cholesky factor of ``info``, else of ``fallback_info``."""
     try:
@@ -361,7 +372,7 @@ def _line_search(
     which converge linearly and are iterated to tighter tolerances).
     """
     slope = float(current.score @ direction)
-    resolution = 1e-13 * (abs(current.value) + 0.1)
+    resolution = 1e-13 * value_scale(current)
     trial = beta + step * direction
     new = objective(trial, derivatives)
     if step == 1.0 and slope / 2 < resolution:

@@ -10,7 +10,7 @@ has none, and methods that need it say so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,11 @@ class Refitter:
     beta: np.ndarray  # the estimate, full length (aliased entries 0)
     tol: float = 1e-8
     max_iter: int = 100
+    # On separated data: ``unbounded() -> (m, 2)`` bool over the estimated
+    # coefficients, whether the objective never turns towards -inf / +inf
+    # (the binary family's ``recession_sides``); None where it turns everywhere
+    # (the maximum exists, or a penalty keeps it finite).
+    unbounded: Callable[[], np.ndarray] | None = None
 
     def value(self, coef: np.ndarray) -> float:
         """The objective at estimated-coefficient vector ``coef``."""

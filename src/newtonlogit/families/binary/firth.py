@@ -159,7 +159,11 @@ class FlacLikelihood:
         full_info = J.T @ info @ J
         full_info[:k, :k] += base.info
         return Evaluation(
-            value, full_score, full_info, base.weight_sum + float(weight_sum)
+            value,
+            full_score,
+            full_info,
+            base.weight_sum + float(weight_sum),
+            unit=base.unit,
         )
 
 

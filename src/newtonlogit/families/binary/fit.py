@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,8 +14,8 @@ from scipy.special import logit as _logit
 from ...backends import backend_for
 from ...backends.namespace import namespace_of
 from ...backends.threads import with_one_blas_thread
-from ...data.design import Design, make_design
-from ...data.inputs import resolve_inputs
+from ...data.design import Design, check_information, make_design
+from ...data.inputs import check_solver_options, resolve_inputs
 from ...exceptions import (
     CollinearityError,
     CollinearityWarning,
@@ -28,7 +29,7 @@ from .firth import FIRTH_PENALTIES, finish_firth
 from .fitstats import fit_statistics
 from .objective import Firth, LogLikelihood
 from .results import LogitResults
-from .separation import SeparationMonitor, separation_note
+from .separation import SeparationMonitor, separation_note, unbounded_sides
 
 PENALTIES = (None, "l2", *FIRTH_PENALTIES)
 
@@ -159,16 +160,13 @@ def logit(
     """
     if penalty not in PENALTIES:
         raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
+    alpha, tol, max_iter = check_solver_options(alpha, tol, max_iter)
     if penalty == "flic" and not fit_intercept:
         raise ValueError(
             "penalty='flic' refits the intercept: it needs fit_intercept=True"
         )
     if penalty == "l2" and alpha == 0:
         penalty = None
-    if not tol > 0 or max_iter < 0:
-        raise ValueError("tol must be positive and max_iter non-negative")
     check_cov_type(cov_type, groups)
     inputs = resolve_inputs(
         X,
@@ -195,7 +193,9 @@ def logit(
         codes, n_groups = group_codes(inputs.groups, design.n_rows)
         design = replace(design, groups=codes)
     backend = backend_for(design.X)(design)
-    likelihood = LogLikelihood(backend, fit_intercept, design.loglik_constant)
+    likelihood = LogLikelihood(
+        backend, fit_intercept, design.loglik_constant, design.weight_unit()
+    )
     beta0 = _start(design, start)
     first = aliased = held = None
     penalized = np.ones(len(design.coef_names), dtype=bool)
@@ -209,6 +209,7 @@ def logit(
             beta0, held = warm.beta, warm.info
     if held is None and penalty != "l2":  # (a ridge fit starts its own)
         first, aliased = likelihood(beta0, True), None
+    check_information(first.info, design.coef_names)
 
     names = design.coef_names
     free = np.ones(len(names), dtype=bool)
@@ -251,6 +252,8 @@ def logit(
     beta = np.zeros(len(names))
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
+    if separation is not None and separation.kind != "suspected":
+        refit = replace(refit, unbounded=partial(unbounded_sides, design, free))
     res = _results(design, fit, free, penalty, alpha, refit)
     if penalty in FIRTH_PENALTIES:
         res = finish_firth(res, likelihood, penalty)
@@ -294,6 +297,7 @@ def _start(design: Design, start: Any) -> np.ndarray:
     if design.fit_intercept:
         events, trials = design.outcome_totals()
         beta[0] = _logit(np.clip(events / trials, 1e-10, 1 - 1e-10))
+        beta[0] -= design.mean_offset()  # (an offset of 800 would saturate every row)
     return beta
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special
 
+from ...backends.namespace import namespace_of
 from ...inference.covariance import CovarianceInputs, covariance
-from ...solver.newton import Evaluation, newton
+from ...solver.newton import Evaluation, SingularInformation, newton
 from . import kernels
 
 
@@ -42,12 +43,14 @@ class _NullLikelihood:
 
     backend: Any
     constant: float
+    unit: float = 1.0  # the mean case weight (see newtonlogit.solver.newton)
 
     def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
         ll, score, info, weight_sum = self.backend.map_sum(kernels.null_sums, beta)
+        value = float(ll) + self.constant
         if not derivatives:
-            return Evaluation(float(ll) + self.constant)
-        return Evaluation(float(ll) + self.constant, score, info, float(weight_sum))
+            return Evaluation(value, unit=self.unit)
+        return Evaluation(value, score, info, float(weight_sum), unit=self.unit)
 
 
 def null_loglik(
@@ -71,11 +74,32 @@ def null_loglik(
             + special.xlogy(trials - events, 1.0 - share)
             + design.loglik_constant
         )
-    objective = _NullLikelihood(backend, design.loglik_constant)
+    objective = _NullLikelihood(backend, design.loglik_constant, design.weight_unit())
     if not design.fit_intercept:
         return objective(np.zeros(1), False).value
-    fit = newton(objective, np.array([start]), tol=tol, max_iter=max_iter)
+    try:
+        fit = newton(objective, np.array([start]), tol=tol, max_iter=max_iter)
+    except SingularInformation:  # every row saturated at the start
+        return _null_by_bisection(objective, design.offset)
     return fit.evaluation.value
+
+
+def _null_by_bisection(objective, offset) -> float:
+    """The intercept-only fit as the root of its score, which falls in the
+    intercept from ``sum w y`` to ``-sum w (n - y)``: bracketed where every row
+    is certain (``|eta| > 50`` at the offset's extremes), found by Brent's
+    method. For offsets that leave no row uncertain at any start."""
+    xp = namespace_of(offset)
+    low, high = -float(xp.max(offset)) - 50.0, -float(xp.min(offset)) + 50.0
+
+    def score(c: float) -> float:
+        return float(objective(np.array([c]), True).score[0])
+
+    if score(low) <= 0 or score(high) >= 0:  # one outcome only: at the bracket
+        c = low if score(low) <= 0 else high
+    else:
+        c = optimize.brentq(score, low, high, xtol=1e-12, rtol=1e-14)
+    return objective(np.array([c]), False).value
 
 
 def saturated_loglik(backend: Any, design: Any) -> float:

@@ -71,7 +71,9 @@ def _first_order(xp, block: Block, X, beta, fit_intercept: bool):
 # The square root of the IRLS weight a row with positive case weight gets at
 # least in the Gram of a Newton pass, so that ``r / s`` and ``c / s`` stay
 # finite (``v`` underflows to 0 for ``|eta|`` beyond 745). Such a row then adds
-# 1e-200 x x^T to the information instead of less: below its round-off.
+# 1e-200 x x^T to the information instead of less: below its round-off. A row
+# of case weight c gets c times that, so that scaling all weights scales the
+# information and nothing else.
 ROOT_WEIGHT_FLOOR = 1e-100
 
 
@@ -119,8 +121,9 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     if c is None:  # every row one trial: c / s = 1 / s
         inverse = 1.0 / s
         extra = (resid * inverse, s * (1.0 - 2.0 * p), inverse)
-    else:  # rows without trials or weight keep s = 0 (and have r = c = 0)
-        s = xp.where(c > 0, s, 0.0)
+    else:  # rows without trials or weight keep s = 0 (and have r = c = 0);
+        # the floor scales with the case weight, as v does: ``sqrt(c)`` times
+        s = xp.where(c > 0, xp.maximum(xp.sqrt(v), ROOT_WEIGHT_FLOOR * xp.sqrt(c)), 0.0)
         inverse = 1.0 / xp.where(s > 0, s, 1.0)
         extra = (resid * inverse, s * (1.0 - 2.0 * p), c * inverse)
     info, cross = ops.gram(xp, X, s, fit_intercept, extra)

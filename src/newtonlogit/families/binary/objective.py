@@ -28,23 +28,27 @@ class LogLikelihood:
 
     ``constant`` is ``sum w log C(n, y)`` (zero for binary rows), added so that
     the value matches what R and statsmodels report for grouped counts.
+    ``unit`` is the mean case weight (:meth:`Design.weight_unit`).
     """
 
     backend: object
     fit_intercept: bool
     constant: float = 0.0
+    unit: float = 1.0
     score_passes: ClassVar[bool] = True
 
     def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         if not derivatives:
             (ll,) = self.backend.map_sum(kernels.loglik, beta, self.fit_intercept)
-            return Evaluation(float(ll) + self.constant)
+            return Evaluation(float(ll) + self.constant, unit=self.unit)
         if derivatives == "score":
             ll, score, weight_sum, saturated = self.backend.map_sum(
                 kernels.score_sums, beta, self.fit_intercept
             )
             value = float(ll) + self.constant
-            return Evaluation(value, score, None, float(weight_sum), float(saturated))
+            return Evaluation(
+                value, score, None, float(weight_sum), float(saturated), unit=self.unit
+            )
         ll, score, info, weight_sum, saturated, margin_parts = self.backend.map_sum(
             kernels.newton_sums, beta, self.fit_intercept
         )
@@ -55,6 +59,7 @@ class LogLikelihood:
             float(weight_sum),
             float(saturated),
             margin_parts=margin_parts,
+            unit=self.unit,
         )
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.design import Design, make_design
+from ...solver.newton import Evaluation, value_scale
 from ...solver.objective import aliased_columns
 
 # detectseparation's threshold on the linear program's solution: a coefficient
@@ -276,6 +277,49 @@ def _konis(signed: np.ndarray, complete: bool = True) -> tuple[np.ndarray, bool]
     return b, complete
 
 
+def unbounded_sides(design: Design, free: np.ndarray) -> np.ndarray:
+    """Where the log-likelihood of separated data never turns, per coefficient.
+
+    Returns a ``(m, 2)`` bool array over the ``m`` free coefficients: whether
+    the profile likelihood of each stays at its supremum towards ``-inf``
+    (column 0) and ``+inf`` (column 1). See :func:`recession_sides`.
+    """
+    return recession_sides(_signed_rows(design)[:, free])
+
+
+def recession_sides(rows) -> np.ndarray:
+    """For each coefficient j, whether some direction ``d`` with ``rows @ d >=
+    0`` has ``d_j < 0`` (column 0) or ``d_j > 0`` (column 1).
+
+    ``rows`` holds one constraint ``a_r' d >= 0`` per row (``s_i x_i`` for a
+    binary fit): directions along which no observation's likelihood falls.
+    Moving the estimate along such a ``d`` never lowers the log-likelihood, so
+    the profile of ``b_j`` stays at the maximum on that side and its limit is
+    infinite. Where no such ``d`` exists the log-likelihood falls to ``-inf``
+    as ``b_j`` goes that way, and the limit is finite. One linear program per
+    side (HiGHS, box ``-1 <= d <= 1``, the threshold of :data:`TOLERANCE`),
+    after the sides that a first direction already shows.
+    """
+    from scipy.optimize import linprog  # only when a check runs
+
+    m, k = rows.shape
+    sides = np.zeros((k, 2), dtype=bool)
+    bounds = [(-1.0, 1.0)] * k
+    for j in range(k):
+        for side, sign in ((0, -1.0), (1, 1.0)):
+            if sides[j, side]:
+                continue
+            c = np.zeros(k)
+            c[j] = -sign
+            res = linprog(c, A_ub=-rows, b_ub=np.zeros(m), bounds=bounds)
+            if res.status != 0:
+                raise RuntimeError(f"separation linear program failed: {res.message}")
+            # the solution shows every side it reaches, not only this one
+            sides[:, 0] |= res.x < -TOLERANCE
+            sides[:, 1] |= res.x > TOLERANCE
+    return sides
+
+
 # A Newton step on a regular problem shrinks the decrement quadratically near
 # the maximum; along a direction of separation each step only multiplies it by
 # about exp(-1) (the log-likelihood creeps up as 1 - exp(-t)). Successive
@@ -334,7 +378,7 @@ class SeparationMonitor:
     def _suspect(self, event, evaluation, rows) -> bool:
         if event == "failed":
             return True
-        linear = _linear_rate(rows, 3 if event == "iteration" else 1)
+        linear = _linear_rate(rows, 3 if event == "iteration" else 1, evaluation)
         if event == "converged":
             return linear
         return linear and evaluation.saturated > 0
@@ -347,13 +391,14 @@ class SeparationMonitor:
         return Separation(True, "suspected", pd.Series(direction, index=names))
 
 
-def _linear_rate(rows: list[dict], count: int) -> bool:
+def _linear_rate(rows: list[dict], count: int, evaluation: Evaluation) -> bool:
     """Whether the last ``count`` decrement ratios show linear convergence
-    (full steps, decrements well above round-off)."""
+    (full steps, decrements well above the round-off of ``evaluation``'s value,
+    the last)."""
     if len(rows) < count + 1:
         return False
     recent = rows[-(count + 1) :]
-    scale = abs(recent[-1]["loglik"]) + 0.1
+    scale = value_scale(evaluation)
     low, high = LINEAR_RATE
     if any(row.get("pass", "newton") != "newton" for row in recent):
         return False  # steps steered by held information converge linearly

@@ -22,7 +22,7 @@ import numpy as np
 
 from ...backends import backend_for, is_device_array
 from ...data.design import make_design
-from ...data.inputs import resolve_inputs
+from ...data.inputs import check_solver_options, resolve_inputs
 from ...exceptions import CollinearityError, CollinearityWarning, DataError
 from ...inference.covariance import CovarianceInputs, check_cov_type, covariance
 from ...solver.newton import cho_inverse, newton, warn_if_not_converged
@@ -160,7 +160,7 @@ def clogit(
     design, host, n_groups = group_rows(design, inputs.segments, inputs.groups)
     check_cov(cov_type, method, host)
     backend = backend_for(design.X)(design)
-    likelihood = ConditionalLikelihood(backend, method)
+    likelihood = ConditionalLikelihood(backend, method, design.weight_unit())
     names = list(design.feature_names)
     k = len(names)
     if k == 0:
@@ -258,8 +258,7 @@ def _check_options(method, penalty, tol, max_iter, cov_type, groups) -> None:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
     if penalty not in PENALTIES:
         raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
-    if not tol > 0 or max_iter < 0:
-        raise ValueError("tol must be positive and max_iter non-negative")
+    check_solver_options(0.0, tol, max_iter)
     check_cov_type(cov_type, groups)
     if cov_type not in COV_TYPES:
         raise ValueError(

@@ -16,19 +16,21 @@ from .firth import firth_adjustment
 
 @dataclass(frozen=True)
 class ConditionalLikelihood:
-    """Conditional log-likelihood of the strata held by ``backend``."""
+    """Conditional log-likelihood of the strata held by ``backend``; ``unit``
+    is the mean case weight (:meth:`Design.weight_unit`)."""
 
     backend: object
     method: str = "exact"
+    unit: float = 1.0
 
     def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
         if not derivatives:
             (ll,) = self.backend.map_sum(kernels.conditional_loglik, beta, self.method)
-            return Evaluation(float(ll))
+            return Evaluation(float(ll), unit=self.unit)
         ll, score, info, trace = self.backend.map_sum(
             kernels.conditional_sums, beta, self.method
         )
-        return Evaluation(float(ll), score, info, float(trace))
+        return Evaluation(float(ll), score, info, float(trace), unit=self.unit)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from ...backends import backend_for
+from ...backends.numpy import default_block_rows
 from ...data.checks import multiclass_response
-from ...data.design import Design, make_design
-from ...data.inputs import resolve_inputs
+from ...data.design import Design, check_information, make_design
+from ...data.inputs import check_solver_options, resolve_inputs
 from ...exceptions import CollinearityError, CollinearityWarning, DataError
 from ...solver.newton import (
     Evaluation,
@@ -43,28 +44,30 @@ from ...solver.objective import Restricted, Ridge, aliased_columns
 from ...solver.refit import Refitter
 from . import kernels
 from .results import MNLogitResults
-from .separation import MultinomialSeparationMonitor
+from .separation import MultinomialSeparationMonitor, unbounded_sides
 
 PENALTIES = (None, "l2")
 
 
 @dataclass(frozen=True)
 class MultinomialLikelihood:
-    """Multinomial log-likelihood of the data held by ``backend``."""
+    """Multinomial log-likelihood of the data held by ``backend``; ``unit``
+    is the mean case weight (:meth:`Design.weight_unit`)."""
 
     backend: object
     fit_intercept: bool
     n_classes: int
+    unit: float = 1.0
 
     def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
         args = (beta, self.fit_intercept, self.n_classes)
         if not derivatives:
             (ll,) = self.backend.map_sum(kernels.multinomial_loglik, *args)
-            return Evaluation(float(ll))
+            return Evaluation(float(ll), unit=self.unit)
         ll, score, info, weight_sum = self.backend.map_sum(
             kernels.multinomial_sums, *args
         )
-        return Evaluation(float(ll), score, info, float(weight_sum))
+        return Evaluation(float(ll), score, info, float(weight_sum), unit=self.unit)
 
 
 def mnlogit(
@@ -161,7 +164,9 @@ def mnlogit(
     >>> print(mn.wald_test(["x1"]))
     Wald test of ['x1'] = 0: chi2(2) = 63.0227, p = 2.064e-14
     """
-    _check_options(penalty, alpha, tol, max_iter)
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
+    alpha, tol, max_iter = check_solver_options(alpha, tol, max_iter)
     if penalty == "l2" and alpha == 0:
         penalty = None
     inputs = resolve_inputs(
@@ -184,15 +189,21 @@ def mnlogit(
         response=partial(multiclass_response, base=base),
     )
     n_classes = len(design.classes)
+    _check_size(design)
     off = _offset(inputs.offset, design.n_rows, n_classes)
     design = replace(design, offset=off)
     counts = _class_counts(design)
-    backend = backend_for(design.X)(design)
-    likelihood = MultinomialLikelihood(backend, fit_intercept, n_classes)
+    # row blocks sized by the (K - 1) k columns of the kernel's temporaries
+    n_coef = (n_classes - 1) * len(design.coef_names)
+    backend = backend_for(design.X)(design, block_rows=default_block_rows(n_coef))
+    likelihood = MultinomialLikelihood(
+        backend, fit_intercept, n_classes, design.weight_unit()
+    )
     names = design.coef_names
     k, n_coef = len(names), (n_classes - 1) * len(names)
     beta0 = _start(design, start, counts)
     first = likelihood(beta0, True)
+    check_information(first.info, names * (n_classes - 1))
 
     free = np.ones(n_coef, dtype=bool)
     if penalty is None:
@@ -232,6 +243,9 @@ def mnlogit(
     beta = np.zeros(n_coef)
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
+    if separation is not None and not separation.unchecked:
+        sides = partial(unbounded_sides, design, free)
+        refit = replace(refit, unbounded=sides)
     null = _loglik_null(design, likelihood, counts, tol, max_iter)
     res = _results(design, fit, free, penalty, alpha, refit, null, counts, classes)
     if separation is not None:
@@ -239,13 +253,23 @@ def mnlogit(
     return inputs.attach(res)
 
 
-def _check_options(penalty, alpha, tol, max_iter) -> None:
-    if penalty not in PENALTIES:
-        raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
-    if not tol > 0 or max_iter < 0:
-        raise ValueError("tol must be positive and max_iter non-negative")
+# The most coefficients a multinomial fit takes: its information matrix is
+# ((K - 1) k)^2 floats (128 MiB at the limit) and each Newton step solves it.
+MAX_COEFFICIENTS = 4096
+
+
+def _check_size(design: Design) -> None:
+    """Refuse a response with so many classes that the model cannot be held."""
+    n_classes, k = len(design.classes), len(design.coef_names)
+    n_coef = (n_classes - 1) * k
+    if n_coef > MAX_COEFFICIENTS:
+        raise DataError(
+            f"y has {n_classes:,} distinct values (classes) in {design.n_rows:,} "
+            f"rows: a multinomial model of them has {n_coef:,} coefficients "
+            f"({n_classes - 1:,} x {k}), more than the {MAX_COEFFICIENTS:,} "
+            "that fit in memory. Is y a continuous variable? Group it into "
+            "fewer classes (e.g. with pandas.cut)"
+        )
 
 
 def _offset(offset: Any, n: int, n_classes: int) -> np.ndarray | None:
@@ -296,6 +320,9 @@ def _start(design: Design, start: Any, counts: np.ndarray) -> np.ndarray:
     beta = np.zeros((n_classes - 1, k))
     if design.fit_intercept:
         beta[:, 0] = np.log(counts[1:] / counts[0])
+        if design.offset is not None:  # (each class's mean offset)
+            off = design.offset.reshape(design.n_rows, -1)
+            beta[:, 0] -= np.mean(off, axis=0)
     return beta.ravel()
 
 
@@ -327,7 +354,7 @@ def _loglik_null(design, likelihood, counts, tol, max_iter) -> float:
     free = np.zeros((n_classes - 1, k), dtype=bool)
     free[:, 0] = True
     null = Restricted(likelihood, free.ravel(), np.zeros(n_coef))
-    start = np.log(counts[1:] / counts[0])
+    start = _start(design, None, counts).reshape(n_classes - 1, k)[:, 0]
     return newton(null, start, tol=tol, max_iter=max_iter).evaluation.value
 
 
