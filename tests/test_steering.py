@@ -205,3 +205,14 @@ def test_an_l2_fit_is_steered_and_equals_the_plain_one(passes):
     kinds = _kinds(steered)
     assert kinds[0] == SCORE_PASS and kinds[-1] == NEWTON_PASS
     assert kinds.count(NEWTON_PASS) < len(plain.history)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e3])
+def test_scaling_every_weight_changes_no_decision_of_a_steered_fit(scale):
+    # the warm start's thresholds and the certificate are in units of the
+    # mean case weight: the same passes, the same estimate
+    X, y, _ = make_logit_data(n=250_000, p=5, seed=8)
+    plain = nl.logit(X, y)
+    scaled = nl.logit(X, y, weights=np.full(y.size, scale))
+    assert _kinds(scaled) == _kinds(plain) and _kinds(plain)[0] == SCORE_PASS
+    np.testing.assert_allclose(scaled.coef, plain.coef, rtol=1e-10)

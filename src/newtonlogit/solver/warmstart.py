@@ -133,7 +133,8 @@ def subsample_start(
         return None
     sub = backend.subsample(stratified_rows(backend.n_rows, m, seed))
     events, trials = sub.design.outcome_totals()
-    if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0]:
+    unit = getattr(likelihood, "unit", 1.0)  # (the mean case weight)
+    if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0] * unit:
         # rare events: the uniform subsample's MLE is unreliable or infinite
         drawn = case_control_rows(backend.design, m, beta0.shape[0], seed)
         if drawn is None:
@@ -150,7 +151,7 @@ def subsample_start(
         at_start = likelihood(beta0, True)
         decrement = at_start.score @ cho_solve(cholesky(at_start.info), at_start.score)
         # the information is a sum over trials: scale by their (weighted) totals
-        if start_is_closer(decrement, beta0.size, share):
+        if start_is_closer(decrement / unit, beta0.size, share):
             return WarmStart(np.array(beta0, dtype=np.float64), at_start.info / share)
         fit = newton(likelihood, beta0, tol=SUBSAMPLE_TOL, max_iter=25, first=at_start)
     except (SingularInformation, FloatingPointError, ValueError):
@@ -165,7 +166,8 @@ def start_is_closer(decrement: float, n_coef: int, share: float) -> bool:
     subsample's estimate would be, from the subsample's Newton decrement at
     the start.
 
-    Decrements are in log-likelihood units. The subsample's estimate differs
+    Decrements are in log-likelihood units (per unit of the mean case
+    weight: the caller divides by it). The subsample's estimate differs
     from the full-data one by sampling error: its expected full-data
     decrement is ``k (1 / share - 1)`` for ``k`` coefficients and a subsample
     holding ``share`` of the trials. The subsample's decrement at the start

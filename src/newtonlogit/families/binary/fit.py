@@ -207,9 +207,9 @@ def logit(
             # steps steered by the subsample's information, from score passes
             # (see warmstart and newton); the estimate's information is exact
             beta0, held = warm.beta, warm.info
-    if held is None and penalty != "l2":  # (a ridge fit starts its own)
+    if held is None:
         first, aliased = likelihood(beta0, True), None
-    check_information(first.info, design.coef_names)
+    check_information(held if first is None else first.info, design.coef_names)
 
     names = design.coef_names
     free = np.ones(len(names), dtype=bool)
