@@ -9,18 +9,26 @@ output files); models through :mod:`newtonlogit.files.modelfile`.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import re
 import sys
 
 import numpy as np
 import pandas as pd
 
+from ..data.formula import check_formula
 from ..exceptions import DataError
 from ..families.binary.results import LogitResults
-from ..files.modelfile import load
-from ..files.tables import atomic_write, read_table, write_table
+from ..files.modelfile import dumps, load
+from ..files.tables import (
+    check_target,
+    read_table,
+    table_kind,
+    write_files,
+    write_table,
+)
 from ..inference.covariance import COVARIANCE_ESTIMATORS
+from .render import render
 
 FORMATS = ("text", "markdown", "csv", "json")
 MODELS = ("auto", "conditional")
@@ -202,6 +210,7 @@ def _add_format(parser) -> None:
 
 # -- fit -----------------------------------------------------------------------
 def run_fit(args: argparse.Namespace) -> None:
+    _check_outputs(args)
     if args.dask or args.scheduler:
         from .dask import dask_session, read_dask_table
 
@@ -227,6 +236,7 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
     )
     if args.formula and args.features:
         raise DataError("--features goes with --target; a formula names its columns")
+    check_formula(formula, frame.columns)  # what a model file may carry
     for option in ("weights", "groups", "strata"):
         column = getattr(args, option)
         if column is not None and column not in frame.columns:
@@ -240,13 +250,38 @@ def _run_fit(args: argparse.Namespace, frame) -> None:
         results = _fit_multinomial(args, formula, frame, options)
     else:
         results = logit(formula, data=frame, **options)
-    _write_text(render(results, args.format), args.output)
+    summary = render(results, args.format)
+    files: dict[str, str | bytes] = {}  # every output made before any is written
+    if args.output not in (None, "-"):
+        files[args.output] = summary
     if args.save:
-        results.save(args.save)
+        files[args.save] = dumps(results)
     if args.plot:
         from ..reports.plot import plot_for_cli
 
-        plot_for_cli(results, frame, args.plot, args.plot_kind, args.plot_x)
+        files[args.plot] = plot_for_cli(results, frame, args.plot_kind, args.plot_x)
+    write_files(files)
+    if args.output in (None, "-"):
+        sys.stdout.write(summary)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every file the fit will write, checked before the data are read."""
+    if args.plot and not str(args.plot).lower().endswith(".png"):
+        raise DataError(f"--plot writes PNG: give a .png file name, not {args.plot!r}")
+    targets = [p for p in (args.output, args.save, args.plot) if p not in (None, "-")]
+    _check_targets(targets, [args.data])
+    if len({os.path.realpath(p) for p in targets}) < len(targets):
+        raise DataError(f"-o, --save and --plot must name different files: {targets}")
+
+
+def _check_targets(targets: list[str], inputs: list[str]) -> None:
+    """Each output can be written and is none of the command's inputs."""
+    read = {os.path.realpath(p) for p in inputs if p != "-"}
+    for path in targets:
+        check_target(path)
+        if os.path.realpath(path) in read:
+            raise DataError(f"{path!r} is an input of the command; write elsewhere")
 
 
 def _fit_options(args) -> dict:
@@ -369,18 +404,15 @@ def _stderr_line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _write_text(text: str, path: str | None) -> None:
-    if path is None or path == "-":
-        sys.stdout.write(text)
-        return
-    with atomic_write(path, "w") as handle:
-        handle.write(text)
-
-
 # -- predict -------------------------------------------------------------------
 def run_predict(args: argparse.Namespace) -> None:
-    if not 0 < args.level < 1:
-        raise DataError(f"--level must be between 0 and 1; got {args.level}")
+    for option in ("level", "threshold"):
+        value = getattr(args, option)
+        if not 0 < value < 1:  # NaN fails too
+            raise DataError(f"--{option} must be between 0 and 1; got {value}")
+    if args.output not in (None, "-"):
+        table_kind(args.output)
+        _check_targets([args.output], [args.model, args.data])
     model = load(args.model)
     frame = read_table(args.data)
     keys = _split_list(args.key) if args.key else [str(c) for c in frame.columns]
@@ -388,7 +420,10 @@ def run_predict(args: argparse.Namespace) -> None:
     if unknown:
         raise DataError(_unknown(unknown, frame, "--key column"))
     out = frame[keys].copy()
-    if hasattr(model, "n_strata"):  # conditional: within a matched set
+    conditional = hasattr(model, "n_strata")
+    multinomial = not conditional and not isinstance(model, LogitResults)
+    _check_no_clash(keys, _output_columns(model, args.interval, multinomial))
+    if conditional:  # within a matched set
         if args.strata is None or args.interval:
             raise DataError(
                 "a conditional model predicts within matched sets: pass --strata "
@@ -401,7 +436,7 @@ def run_predict(args: argparse.Namespace) -> None:
         return
     if args.strata is not None:
         raise DataError("--strata is for conditional models only")
-    if not isinstance(model, LogitResults):  # multinomial: one column per class
+    if multinomial:  # one column per class
         if args.interval:
             raise DataError("--interval is available for binary models only")
         probabilities = model.predict(frame)
@@ -422,52 +457,27 @@ def run_predict(args: argparse.Namespace) -> None:
     write_table(out, args.output)
 
 
+def _output_columns(model, interval: bool, multinomial: bool) -> list[str]:
+    if hasattr(model, "n_strata"):  # conditional
+        return ["probability"]
+    if multinomial:
+        return [*(f"probability_{c}" for c in model.classes), "predicted_class"]
+    bounds = ["lower", "upper"] if interval else []
+    return ["probability", *bounds, "predicted_class"]
+
+
+def _check_no_clash(keys: list[str], outputs: list[str]) -> None:
+    clash = [k for k in keys if k in outputs]
+    if clash:
+        raise DataError(
+            f"input column(s) {clash} have the names of output columns; choose "
+            "the input columns to copy with --key, or rename them"
+        )
+
+
 # -- summary -------------------------------------------------------------------
 def run_summary(args: argparse.Namespace) -> None:
     sys.stdout.write(render(load(args.model), args.format))
-
-
-def render(results: LogitResults, fmt: str) -> str:
-    """The model's summary (:meth:`LogitResults.summary`, the one layout) as
-    text, a Markdown document, the coefficient table as CSV, or JSON."""
-    summary = results.summary()
-    if fmt == "text":
-        return summary.as_text() + "\n"
-    table = summary.to_frame()
-    if isinstance(table.index, pd.MultiIndex):  # multinomial: "class:term"
-        table.index = [f"{block}:{name}" for block, name in table.index]
-    if fmt == "csv":
-        return table.to_csv(index_label="term")
-    if fmt == "json":
-        document = {
-            "title": summary.title,
-            "header": dict(summary.header),
-            "level": summary.level,
-            "coefficients": {
-                name: {k: _json_float(v) for k, v in row.items()}
-                for name, row in table.iterrows()
-            },
-            "notes": list(summary.notes),
-        }
-        return json.dumps(document, indent=2) + "\n"
-    return _markdown(summary, table)
-
-
-def _markdown(summary, table: pd.DataFrame) -> str:
-    lines = [f"### {summary.title}", "", "| | |", "|---|---|"]
-    lines += [f"| {label} | {value} |" for label, value in summary.header]
-    columns = ["term", *map(str, table.columns)]
-    lines += ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for name, row in table.iterrows():
-        cells = [str(name).replace("|", "\\|"), *(f"{v:.6g}" for v in row)]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", *(f"- {note}" for note in summary.notes)]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _json_float(v):
-    v = float(v)
-    return v if np.isfinite(v) else None
 
 
 __all__ = ["add_commands", "render"]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..exceptions import DataError
+from ..files.tables import CSV_SUFFIXES, compression
 
 
 @contextlib.contextmanager
@@ -45,8 +46,16 @@ def read_dask_table(path: str) -> Any:
     if "://" not in path and not glob.glob(path):
         raise DataError(f"{path!r}: no such file(s)")
     try:
-        if path.lower().endswith((".csv", ".csv.gz")):
-            return dd.read_csv(path)
+        if path.lower().endswith(CSV_SUFFIXES):
+            # a compressed file is one partition (it cannot be split); a row
+            # ending in a delimiter is not shifted into an index
+            packed = compression(path)
+            return dd.read_csv(
+                path,
+                index_col=False,
+                compression=packed,
+                blocksize=None if packed else "default",
+            )
         return dd.read_parquet(path)
     except (FileNotFoundError, OSError) as exc:
         raise DataError(f"{path!r}: {exc}") from None

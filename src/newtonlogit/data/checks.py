@@ -213,8 +213,11 @@ def check_finite_matrix(X: np.ndarray, names, what: str = "X") -> None:
             f"{what} column {names[col]!r} has a non-finite value "
             f"({X[row, col]}) at row {row}; {n_bad} row(s) in all have missing "
             f"or non-finite values, in column(s) {columns}: impute or remove "
-            "them (missing='drop' drops rows with missing values)"
+            f"them{_DROP_ADVICE if what != 'X_new' else ' before predicting'}"
         )
+
+
+_DROP_ADVICE = " (missing='drop' drops rows with missing values)"
 
 
 def _row_blocks(X: np.ndarray):

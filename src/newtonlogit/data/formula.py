@@ -41,7 +41,12 @@ from ..exceptions import DataError
 from .checks import INTERCEPT, as_frame
 from .design import Inputs
 from .jsonstate import decode_state, encode_state
-from .safe_formula import check_expression
+from .safe_formula import (
+    check_factors,
+    check_numeric,
+    factor_arithmetic_columns,
+    parse_formula,
+)
 
 CONTEXT: Mapping[str, Any] = {"np": np, "numpy": np}
 _CBIND = re.compile(r"^\s*cbind\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)\s*$")
@@ -97,16 +102,14 @@ class FormulaSpec:
 
     def check_safe(self) -> None:
         """Refuse a formula a model file may not carry: one that could run
-        arbitrary code when evaluated (see :mod:`newtonlogit.data.safe_formula`)."""
-        from formulaic import Formula
-        from formulaic.transforms import TRANSFORMS
+        arbitrary code, or compute without bound, when evaluated (see
+        :mod:`newtonlogit.data.safe_formula`)."""
+        parsed = parse_formula(self.rhs, self.formula)
+        check_factors(parsed, self.variables, len(self.columns) + 2)
 
-        parsed = _parse(Formula, self.rhs, self.formula)
-        allowed = frozenset(TRANSFORMS)
-        for term in parsed:
-            for factor in term.factors:
-                if factor.eval_method.value == "python":
-                    check_expression(factor.expr, allowed)
+    @cached_property
+    def _arithmetic_columns(self) -> set[str]:
+        return factor_arithmetic_columns(parse_formula(self.rhs, self.formula))
 
     @cached_property
     def _model_spec(self):
@@ -145,6 +148,7 @@ class FormulaSpec:
         rows = _missing_mask(frame, variables)
         if rows.any():
             raise DataError(_missing_message(frame, variables, rows, "new data"))
+        check_numeric(frame, self._arithmetic_columns, "new data")
         self._check_levels(frame)
         with warnings.catch_warnings():
             warnings.simplefilter("error", _data_mismatch_warning())
@@ -194,16 +198,21 @@ def encode_formula(
     ``extras`` are per-row arrays (weights, offset, groups, segments) or names of
     columns of ``data``; rows dropped for missing values are dropped from them.
     """
-    from formulaic import Formula, model_matrix
+    from formulaic import model_matrix
 
     if data is None:
         raise ValueError("a formula needs data=: a pandas or polars DataFrame")
     lhs, rhs_text = _split(formula)
-    rhs = _parse(Formula, rhs_text, formula)
+    rhs = parse_formula(rhs_text, formula)
     source = _frame_of(data, "data")
     columns = {str(c) for c in source.columns}
-    response, lhs_variables = _response_variables(Formula, lhs, formula, columns)
+    response, lhs_variables = _response_variables(lhs, formula, columns)
     variables = sorted(_variables(rhs, columns))
+    if INTERCEPT in variables:
+        raise DataError(
+            f"formula {formula!r} reads a data column named {INTERCEPT!r}, the "
+            "name of the model's constant term; rename the column"
+        )
     extras = dict(extras or {})
     named = {what: v for what, v in extras.items() if isinstance(v, str)}
     needed = list(dict.fromkeys([*variables, *lhs_variables, *named.values()]))
@@ -221,6 +230,7 @@ def encode_formula(
         what: frame[v].to_numpy() if what in named else _subset(v, rows, what)
         for what, v in extras.items()
     }
+    check_numeric(frame, factor_arithmetic_columns(rhs), "data")
     try:
         matrix = model_matrix(rhs, frame, context=CONTEXT, na_action="ignore")
     except Exception as exc:
@@ -243,6 +253,19 @@ def encode_formula(
     )
 
 
+def check_formula(formula: str, columns) -> None:
+    """Refuse, before any fitting, a formula whose model could not be saved:
+    one outside the grammar of :mod:`newtonlogit.data.safe_formula` (what a model
+    file may carry), its response included. ``columns`` are the data's."""
+    lhs, rhs_text = _split(formula)
+    columns = {str(c) for c in columns}
+    rhs = parse_formula(rhs_text, formula)
+    check_factors(rhs, _variables(rhs, columns), None)
+    if not _CBIND.match(lhs) and not _is_name(lhs):
+        parsed = parse_formula(lhs, formula)
+        check_factors(parsed, _variables(parsed, columns), None)
+
+
 def _split(formula: str) -> tuple[str, str]:
     if formula.count("~") != 1:
         raise DataError(
@@ -255,18 +278,7 @@ def _split(formula: str) -> tuple[str, str]:
     return lhs.strip(), rhs.strip()
 
 
-def _parse(Formula, text: str, formula: str):
-    try:
-        parsed = Formula(text)
-        list(parsed)  # forces the parse
-    except Exception as exc:
-        raise DataError(
-            f"cannot parse formula {formula!r}: {_first_line(exc)}"
-        ) from None
-    return parsed
-
-
-def _response_variables(Formula, lhs: str, formula: str, columns: set[str]):
+def _response_variables(lhs: str, formula: str, columns: set[str]):
     """The response's column names, and the data columns it reads."""
     counts = _CBIND.match(lhs)
     if counts:
@@ -280,7 +292,7 @@ def _response_variables(Formula, lhs: str, formula: str, columns: set[str]):
     name = _unquote(lhs)
     if _is_name(lhs):
         return (name,), [name]
-    return (lhs,), sorted(_variables(_parse(Formula, lhs, formula), columns))
+    return (lhs,), sorted(_variables(parse_formula(lhs, formula), columns))
 
 
 def _variables(parsed, columns: set[str]) -> set[str]:
@@ -407,10 +419,14 @@ def _missing_mask(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 def _missing_message(frame, columns, rows: np.ndarray, what: str) -> str:
     bad = [c for c in columns if frame[c].isna().any()]
     first = int(np.flatnonzero(rows)[0])
+    advice = (
+        "impute them, or pass missing='drop' to drop those rows"
+        if what == "data"
+        else "impute them, or drop those rows before predicting"
+    )
     return (
         f"{what} has missing values in {int(rows.sum())} of {rows.size} rows "
-        f"(first at row {first}), in column(s) {bad}: impute them, or pass "
-        "missing='drop' to drop those rows"
+        f"(first at row {first}), in column(s) {bad}: {advice}"
     )
 
 
@@ -473,4 +489,4 @@ def _str_list(d: Mapping, key: str) -> list[str]:
     return value
 
 
-__all__ = ["FormulaSpec", "encode_formula"]
+__all__ = ["FormulaSpec", "check_formula", "encode_formula"]

@@ -52,6 +52,7 @@ FORMAT = "newtonlogit-model"
 
 
 SCHEMA_VERSION = 1
+MAX_DEPTH = 32  # deeper than any model file's JSON (formula state included)
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,14 @@ def _kind_of(results) -> ModelKind:
 
 def save(results, path: str | os.PathLike) -> None:
     """Write ``results`` to ``path`` as a model file (atomically)."""
-    document = to_document(results)
-    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    text = dumps(results)
     with atomic_write(path, "w") as handle:
         handle.write(text)
+
+
+def dumps(results) -> str:
+    """The model file of ``results`` (of any registered kind) as text."""
+    return json.dumps(to_document(results), indent=1, allow_nan=False) + "\n"
 
 
 def load(path: str | os.PathLike):
@@ -127,8 +132,10 @@ def load(path: str | os.PathLike):
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise ModelFileError(
             f"{label} is not a newtonlogit model file: not valid JSON "
-            f"(truncated or corrupted?): {exc}"
+            f"(truncated or corrupted?): {_one_line(exc)}"
         ) from None
+    except RecursionError:
+        raise ModelFileError(_too_deep(label)) from None
     return from_document(document, label)
 
 
@@ -139,12 +146,14 @@ def to_document(results) -> dict:
 
 def from_document(document: Any, label: str = "model file"):
     """Check a parsed model file's envelope and build the results of its kind."""
+    _check_depth(document, label)
     _check_envelope(document, label)
     check = _Checker(label)
     model = check.section(document, "model")
     for section in ("estimates", "fit", "training_data"):
         check.section(document, section)
-    kind = _KINDS.get(model.get("kind"))
+    name = model.get("kind")
+    kind = _KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
         raise ModelFileError(f"{label}: unknown model kind {model.get('kind')!r}")
     return kind.from_document(check, document)
@@ -232,6 +241,31 @@ def _labels(classes) -> list:
 # -- reading -----------------------------------------------------------------
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
+
+
+def _check_depth(document: Any, label: str) -> None:
+    """Refuse nesting deeper than any model file has, before anything recurses
+    into the document (the checksum, the field checks, NumPy)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ModelFileError(_too_deep(label))
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _too_deep(label: str) -> str:
+    return (
+        f"{label} is not a newtonlogit model file: its JSON is nested deeper "
+        f"than {MAX_DEPTH} levels"
+    )
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
 
 
 def _check_envelope(document: Any, label: str) -> None:

@@ -1,13 +1,18 @@
 """Data files in, output files out: what the command line reads and writes.
 
-- :func:`read_table` reads CSV or Parquet (by extension; ``-`` is CSV on
-  standard input) into a pandas DataFrame, turning every way a file can be
-  wrong into a :class:`~newtonlogit.DataError` that names the file and the
-  problem. Long CSV reads report progress.
+- :func:`read_table` reads CSV (plain or compressed: ``.csv.gz``,
+  ``.csv.bz2``, ``.csv.xz``, ``.csv.zip``) or Parquet, by extension (``-`` is
+  CSV on standard input), into a pandas DataFrame, turning every way a file
+  can be wrong into a :class:`~newtonlogit.DataError` that names the file and
+  the problem. Long CSV reads report progress. Rows ending in a delimiter
+  (``1,2,3,``) are read as they are meant, never shifted by a column; rows
+  with more fields than the header are refused.
 - :func:`atomic_write` writes a file so that it is never seen half-written:
   the bytes go to a temporary file in the same folder, which is flushed,
   synced and then renamed over the target (``os.replace`` is atomic on POSIX
-  and Windows).
+  and Windows). Errors name the target, never the temporary file.
+- :func:`write_files` writes several files all or none: each target is
+  checked and every content staged before any target is replaced.
 
 Parquet needs pyarrow, the ``parquet`` extra: ``pip install
 'newtonlogit[parquet]'``.
@@ -20,8 +25,9 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,7 +35,10 @@ import pandas as pd
 
 from ..exceptions import DataError
 
-CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
+CSV_SUFFIXES = tuple(
+    base + packed for base in (".csv", ".txt") for packed in ("", *COMPRESSIONS)
+)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _CHUNK_ROWS = 500_000
 _PROGRESS_SECONDS = 1.0
@@ -76,7 +85,7 @@ def read_table(
         else:
             with open(path, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
-                frame = _read_csv(handle, label, size, progress)
+                frame = _read_csv(handle, label, size, progress, compression(path))
     except FileNotFoundError:
         raise DataError(f"{label}: no such file") from None
     except IsADirectoryError:
@@ -92,25 +101,62 @@ def read_table(
     return frame
 
 
-def _read_csv(handle: IO[bytes], label: str, size, progress) -> pd.DataFrame:
+def compression(path: str) -> str | None:
+    """pandas' name of the compression a file name ends in, or None."""
+    name = str(path).lower()
+    return next((c for s, c in COMPRESSIONS.items() if name.endswith(s)), None)
+
+
+def _read_csv(
+    handle: IO[bytes], label: str, size, progress, packed: str | None = None
+) -> pd.DataFrame:
     start, last = time.monotonic(), time.monotonic()
     chunks, rows = [], 0
     try:
-        reader = pd.read_csv(handle, chunksize=_CHUNK_ROWS)
-        for chunk in reader:
-            chunks.append(chunk)
-            rows += chunk.shape[0]
-            if progress is not None and time.monotonic() - last >= _PROGRESS_SECONDS:
-                last = time.monotonic()
-                done = _done(handle, size)
-                progress(f"read {rows:,} rows{done} in {last - start:.0f} s")
+        with warnings.catch_warnings():
+            # index_col=False: a row ending in a delimiter is not shifted into
+            # an index; a row with more fields than the header is an error
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(
+                handle, chunksize=_CHUNK_ROWS, index_col=False, compression=packed
+            )
+            for chunk in reader:
+                chunks.append(chunk)
+                rows += chunk.shape[0]
+                if (
+                    progress is not None
+                    and time.monotonic() - last >= _PROGRESS_SECONDS
+                ):
+                    last = time.monotonic()
+                    done = _done(handle, size)
+                    progress(f"read {rows:,} rows{done} in {last - start:.0f} s")
     except pd.errors.EmptyDataError:
         raise DataError(f"{label} is empty") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{label} is not valid CSV: {_first_line(exc)}") from None
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{label} is not valid CSV: a row has more fields than the header"
+        ) from None
+    except (EOFError, OSError, ValueError) as exc:  # damaged archive
+        if packed is None or isinstance(exc, UnicodeDecodeError):
+            raise
+        raise DataError(
+            f"{label} is not a valid {packed} file: {_first_line(exc)}"
+        ) from None
     if not chunks:
         raise DataError(f"{label} is empty")
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    return _without_trailing_empty(frame)
+
+
+def _without_trailing_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the nameless, empty last column a header ending in a delimiter
+    (``a,b,``) makes."""
+    last = str(frame.columns[-1]) if frame.shape[1] else ""
+    if last.startswith("Unnamed: ") and frame.iloc[:, -1].isna().all():
+        return frame.iloc[:, :-1]
+    return frame
 
 
 def _done(handle, size) -> str:
@@ -155,22 +201,28 @@ def write_table(frame: pd.DataFrame, path: str | None) -> None:
         with atomic_write(path, "wb") as handle:
             frame.to_parquet(handle, index=False)
     else:
-        with atomic_write(path, "w") as handle:
-            frame.to_csv(handle, index=False)
+        packed = compression(path)
+        options = {"method": packed} if packed else None
+        if packed == "zip":
+            options["archive_name"] = Path(path).name[: -len(".zip")]
+        with atomic_write(path, "wb") as handle:
+            frame.to_csv(handle, index=False, compression=options)
 
 
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs: Any):
     """Open a temporary file next to ``path``; on success rename it to
     ``path``, on any error remove it and leave ``path`` untouched."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise DataError(f"cannot write {str(path)!r}: folder {str(folder)!r} not found")
+    target = check_target(path)
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
         kwargs.setdefault("newline", "")
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, temp = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
@@ -178,9 +230,40 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs: Any):
             os.fsync(handle.fileno())
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (temp, None):
+            raise _naming(exc, path) from None
         raise
+
+
+def check_target(path: str | os.PathLike) -> Path:
+    """``path`` as a file that can be written: its folder exists, and it is
+    not itself a folder. Raises :class:`DataError` naming it."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise DataError(f"cannot write {str(path)!r}: folder {str(folder)!r} not found")
+    if target.is_dir():
+        raise DataError(f"cannot write {str(path)!r}: it is a folder")
+    return folder / target.name
+
+
+def write_files(contents: dict[str, str | bytes]) -> None:
+    """Write every ``{path: content}`` or none: each target is checked and
+    every content staged next to it before the first target is replaced."""
+    targets = [check_target(p).resolve() for p in contents]
+    if len(set(targets)) < len(targets):
+        raise DataError(f"the output files {list(contents)} must be different files")
+    with ExitStack() as stack:
+        for path, content in contents.items():
+            mode = "wb" if isinstance(content, bytes) else "w"
+            stack.enter_context(atomic_write(path, mode)).write(content)
+
+
+def _naming(exc: OSError, path) -> OSError:
+    """The same error, naming the target instead of a temporary file."""
+    return OSError(exc.errno, exc.strerror or _first_line(exc), str(path))
 
 
 def _umask() -> int:
@@ -196,4 +279,11 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-__all__ = ["atomic_write", "read_table", "table_kind", "write_table"]
+__all__ = [
+    "atomic_write",
+    "check_target",
+    "read_table",
+    "table_kind",
+    "write_files",
+    "write_table",
+]

@@ -422,13 +422,12 @@ def _pandas(data: Any) -> pd.DataFrame:
 
 # -- the command line --------------------------------------------------------
 def plot_for_cli(
-    results: LogitResults, frame: pd.DataFrame, path: str, kind: str, x: str | None
-):
-    """Draw ``kind`` for ``newtonlogit fit --plot`` and write it as PNG (atomically)."""
-    from ..files.tables import atomic_write
+    results: LogitResults, frame: pd.DataFrame, kind: str, x: str | None
+) -> bytes:
+    """Draw ``kind`` for ``newtonlogit fit --plot``: the PNG file's bytes (the
+    command writes them with its other outputs, all or none)."""
+    import io
 
-    if not str(path).lower().endswith(".png"):
-        raise DataError(f"--plot writes PNG: give a .png file name, not {path!r}")
     spec = results.model_spec
     if spec is not None:  # rows dropped from the fit (missing="drop") are left out
         used = [c for c in (*spec.variables, *spec.response) if c in frame.columns]
@@ -442,8 +441,9 @@ def plot_for_cli(
         fig = {"overview": overview, "roc": roc, "calibration": calibration}[kind](
             results, frame
         )
-    with atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png")
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    return png.getvalue()
 
 
 def _first_numeric(results, frame) -> str:

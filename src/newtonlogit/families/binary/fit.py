@@ -65,7 +65,13 @@ def logit(
         Any DataFrame narwhals knows (pandas, polars, ...) gives its column
         names to the coefficients. A string is a formula (formulaic), e.g.
         ``"admit ~ gre + gpa + C(rank)"`` or ``"cbind(s, f) ~ x"``, evaluated
-        on ``data``; see :mod:`newtonlogit.data.formula`.
+        on ``data``; see :mod:`newtonlogit.data.formula`. Its Python parts
+        (``I(...)``, ``np.log(x)``) run through ``eval`` with Python's builtins
+        in reach, so a formula passed here is code, as trusted as the caller:
+        never pass one from an untrusted source. A model file's formula, and
+        one given to the command line, are held to a grammar instead
+        (:mod:`newtonlogit.data.safe_formula`), and ``LogitResults.save``
+        refuses a formula outside it.
     y : array-like or Series
         0/1, bool or two distinct labels (the larger is the event), or a
         two-column array of (successes, failures) counts per row. Omitted

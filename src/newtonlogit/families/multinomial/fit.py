@@ -96,7 +96,10 @@ def mnlogit(
     X : array-like, DataFrame or str, shape (n, p)
         Features; the intercept is added by ``fit_intercept``, never as a column.
         A string is a formula evaluated on ``data`` (as in
-        :func:`newtonlogit.logit`), e.g. ``"PID ~ selfLR + C(educ)"``.
+        :func:`newtonlogit.logit`), e.g. ``"PID ~ selfLR + C(educ)"``. Its
+        Python parts run through ``eval``: a formula passed here is code, as
+        trusted as the caller; a model file's formula is held to the grammar
+        of :mod:`newtonlogit.data.safe_formula` instead.
     y : array-like, shape (n,)
         Class labels, at least two classes. The categories of a pandas
         categorical are its classes (an unused category is an error). Omitted
