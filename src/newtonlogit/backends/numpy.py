@@ -143,19 +143,23 @@ class NumpyBackend:
         self.n_threads = n_threads or default_threads()
         self._cuts = self.cuts()
 
-    def subsample(self, rows: np.ndarray):
-        """A backend of the same kind over a copy of the given rows only."""
+    def subsample(self, rows: np.ndarray, scale: np.ndarray | None = None):
+        """A backend of the same kind over a copy of the given rows only, their
+        weights multiplied by ``scale`` where given (inverse sampling rates)."""
         d = self.design
 
         def take(a):
             return None if a is None else a[rows]
 
+        weights = take(d.weights)
+        if scale is not None:
+            weights = scale if weights is None else weights * scale
         sub = replace(
             d,
             X=d.X[rows],
             y=d.y[rows],
             trials=take(d.trials),
-            weights=take(d.weights),
+            weights=weights,
             offset=take(d.offset),
             groups=take(d.groups),
         )
