@@ -85,7 +85,12 @@ def gram_into(module, Z, X, s, fit_intercept: bool, extra=()):
     module.multiply(X, s[:, None], out=Z[:, first:stop])
     for j, column in enumerate(extra):
         Z[:, stop + j] = column
-    gram = Z.T @ Z
+    # The bordering columns' products with each other are never used; on rows
+    # fitted as certain with huge case weights (c / s)^2 may overflow. The
+    # parts returned are the solver's to check (a non-finite information or
+    # score stops a fit with a named error).
+    with np.errstate(over="ignore"):
+        gram = Z.T @ Z
     return gram[:stop, :stop], gram[:stop, stop:]
 
 
