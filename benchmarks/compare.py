@@ -12,7 +12,12 @@ its timed fit). The reference is newtonlogit's plain
 path (no warm start) at ``tol=1e-13``; accuracy is ``max |coef - ref| / SE``.
 For newtonlogit the child also times one chunked Gram pass over X (``B.T @ B``
 per row block, BLAS ``syrk`` through NumPy: the floor of a Newton iteration;
-same threads and blocks as the fit). Contenders
+same threads and blocks as the fit), and the report gives the whole fit in
+units of that pass, with the passes over X the fit made (from its history:
+passes that evaluate the information, and score-only passes).
+``--baseline SRC`` adds the contender ``newtonlogit-baseline``: the package
+found in the folder ``SRC`` (another checkout's ``src``), timed in the same
+rounds, for A/B ratios within one run. Contenders
 run with their libraries' default threading.
 
 Writes its section of ``benchmarks/RESULTS.md`` (between the markers
@@ -126,12 +131,18 @@ def _with_constant(X):
     return sm.add_constant(X, has_constant="add")
 
 
+PASSES: dict = {}  # newtonlogit's passes over X in the last fit, by kind
+
+
 def fit(name: str, X, y):
     """Fit one contender; returns (coef with intercept first, iterations)."""
-    if name == "newtonlogit":
+    if name.startswith("newtonlogit"):
         import newtonlogit as nl
 
         res = nl.logit(X, y)
+        kinds = res.history.get("pass")
+        kinds = ["newton"] * len(res.history) if kinds is None else list(kinds)
+        PASSES.update(newton=kinds.count("newton"), score=kinds.count("score"))
         return res.coef, res.n_iter
     if name.startswith("sklearn"):
         from sklearn.linear_model import LogisticRegression
@@ -237,8 +248,13 @@ def child(name: str, folder: str, traced_below: float) -> None:
     out["rss_extra"] = _peak_rss_bytes() - base
     out["coef"] = np.asarray(coef, dtype=float).tolist()
     out["iterations"] = int(iters)
-    if name == "newtonlogit" and isinstance(X, np.ndarray):
-        out["floor"] = gram_floor(X)
+    if name.startswith("newtonlogit"):
+        import newtonlogit
+
+        out["passes"] = dict(PASSES)
+        out["package"] = str(Path(newtonlogit.__file__).parent)
+        if isinstance(X, np.ndarray):
+            out["floor"] = gram_floor(X)
     print("RESULT " + json.dumps(out), flush=True)
     if out["seconds"] < traced_below:
         import tracemalloc
@@ -250,11 +266,14 @@ def child(name: str, folder: str, traced_below: float) -> None:
 
 
 def run_child(
-    name: str, folder: str, limit: float, traced=False, blas_threads=None
+    name: str, folder: str, limit: float, traced=False, blas_threads=None, baseline=None
 ) -> dict | None:
     cmd = [sys.executable, __file__, "--child", name, folder]
     env = dict(os.environ)
-    if blas_threads and name != "newtonlogit":  # newtonlogit holds BLAS itself
+    if name == "newtonlogit-baseline":
+        paths = [baseline, env.get("PYTHONPATH")]
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    if blas_threads and not name.startswith("newtonlogit"):  # (holds BLAS itself)
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(blas_threads)
     if traced:
@@ -301,14 +320,23 @@ def bench_problem(label, spec, args, folder: Path) -> dict:
     print(f"== {label}: generating n={n:,} p={p} {dtype}", flush=True)
     info = make_problem(kind, n, p, dtype, folder)
     ref_coef, ref_se = reference(info["folder"])
-    names = [c for c in CONTENDERS if applies(c, kind)]
+    names = [c for c in args.contenders or CONTENDERS if applies(c, kind)]
+    if args.baseline:
+        names.insert(1, "newtonlogit-baseline")
     runs: dict[str, list] = {c: [] for c in names}
     timed_out: set[str] = set()
     for r in range(args.runs):
         for name in names:
             if name in timed_out:
                 continue
-            out = run_child(name, info["folder"], args.limit, r == 0, args.blas_threads)
+            out = run_child(
+                name,
+                info["folder"],
+                args.limit,
+                r == 0,
+                args.blas_threads,
+                args.baseline,
+            )
             if out is None:
                 timed_out.add(name)
                 print(f"   {name}: > {args.limit:.0f} s", flush=True)
@@ -337,6 +365,8 @@ def bench_problem(label, spec, args, folder: Path) -> dict:
             row["coef"] = coef
         if "floor" in good[0]:
             row["floor"] = statistics.median(o["floor"] for o in good)
+        if "passes" in good[0]:
+            row["passes"], row["package"] = good[0]["passes"], good[0]["package"]
         traced = [o["traced_peak"] for o in good if "traced_peak" in o]
         if traced:
             row["traced_over_x"] = traced[0] / info["nbytes"]
@@ -364,7 +394,9 @@ def render(results, args) -> str:
         f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. "
         f"Command: `python benchmarks/compare.py{' --quick' if args.quick else ''} "
         f"--runs {args.runs} --limit {args.limit:.0f} --blas-threads "
-        f"{args.blas_threads}`.",
+        f"{args.blas_threads}{' --baseline SRC' if args.baseline else ''}"
+        f"{' --only ' + ' '.join(args.only) if args.only else ''}"
+        f"{' --contenders ' + ' '.join(args.contenders) if args.contenders else ''}`.",
         "",
         f"Machine: {_cpu()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB; "
@@ -426,16 +458,7 @@ def render(results, args) -> str:
                 f"{row['rss_over_x']:.2f} | {_fmt(row.get('traced_over_x'), '.3f')} | "
                 f"{_fmt(row.get('err_se'), '.1e')} |"
             )
-        if nl_row.get("floor"):
-            iters, floor = nl_row["iterations"], nl_row["floor"]
-            lines += [
-                "",
-                f"newtonlogit, against one chunked Gram pass over X "
-                f"({floor:.3f} s): time per iteration (all fit time included, "
-                f"{iters} iterations) / Gram pass = **{nl_time / iters / floor:.2f}**; "
-                f"per full-data evaluation ({iters + 1}) = "
-                f"{nl_time / (iters + 1) / floor:.2f}.",
-            ]
+        lines += _pass_lines(res["rows"])
         if res["kind"] == "illcond" and "coef" in res["rows"].get(
             "statsmodels-Logit", {}
         ):
@@ -449,6 +472,34 @@ def render(results, args) -> str:
             ]
         lines.append("")
     return "\n".join(lines)
+
+
+def _pass_lines(rows: dict) -> list[str]:
+    """newtonlogit's whole fit in bare Gram passes, and its passes over X."""
+    lines = []
+    for name in ("newtonlogit", "newtonlogit-baseline"):
+        row = rows.get(name, {})
+        if "seconds" not in row or "passes" not in row:
+            continue
+        passes = row["passes"]
+        said = f"{passes['newton']} with the information + {passes['score']} score-only"
+        floor = row.get("floor")
+        unit = (
+            f"whole fit = **{row['seconds'] / floor:.2f}** bare Gram passes "
+            f"(one: {floor:.3f} s); "
+            if floor
+            else ""
+        )
+        lines += ["", f"{name}: {unit}passes over X: {said}."]
+    base, new = rows.get("newtonlogit-baseline", {}), rows.get("newtonlogit", {})
+    if "seconds" in base and "seconds" in new:
+        lines += [
+            "",
+            f"A/B in this run: baseline / newtonlogit = "
+            f"**{base['seconds'] / new['seconds']:.2f}** (baseline package: "
+            f"`{base['package']}`).",
+        ]
+    return lines
 
 
 BEGIN, END = "<!-- compare.py -->", "<!-- /compare.py -->"
@@ -492,9 +543,17 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--limit", type=float, default=120.0, help="seconds per fit")
     parser.add_argument("--only", nargs="*", help="problem names to run")
+    parser.add_argument(
+        "--contenders", nargs="*", choices=CONTENDERS, help="contenders to run"
+    )
     parser.add_argument("--output", type=Path)
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "FOLDER"))
     parser.add_argument("--traced-below", type=float, default=0.0)
+    parser.add_argument(
+        "--baseline",
+        help="folder holding another newtonlogit package (a checkout's src), "
+        "timed as the contender newtonlogit-baseline",
+    )
     parser.add_argument(
         "--blas-threads",
         type=int,

@@ -242,9 +242,9 @@ def _ok(flag: bool) -> str:
 
 
 def _check_blocks(dev, X, y) -> None:
-    from newtonlogit import _kernels
     from newtonlogit.backends import backend_for
     from newtonlogit.data.design import make_design
+    from newtonlogit.families.binary import kernels as _kernels
 
     design = make_design(dev.to_api(X), dev.to_api(y))
     host = make_design(dev.to_numpy(X), dev.to_numpy(y))
@@ -575,9 +575,9 @@ def _gram_pass_time(dev, Xa, ya) -> float:
 
 
 def _newton_pass_time(dev, Xa, ya, beta) -> float:
-    from newtonlogit import _kernels
     from newtonlogit.backends import backend_for
     from newtonlogit.data.design import make_design
+    from newtonlogit.families.binary import kernels as _kernels
 
     design = make_design(Xa, ya)
     backend = backend_for(design.X)(design)

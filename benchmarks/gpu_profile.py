@@ -129,9 +129,9 @@ def profile_fit(dev, X, y) -> None:
 
 
 def block_sweep(dev, X, y, sizes) -> None:
-    from newtonlogit import _kernels
     from newtonlogit.backends import backend_for
     from newtonlogit.data.design import make_design
+    from newtonlogit.families.binary import kernels as _kernels
 
     cls = backend_for(X)
     default = cls.block_bytes

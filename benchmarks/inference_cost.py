@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 import newtonlogit as nl
-from newtonlogit import fitstats
+from newtonlogit.families.binary import fitstats
 from newtonlogit.solver.refit import Refitter
 
 

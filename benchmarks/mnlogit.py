@@ -53,7 +53,8 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     import newtonlogit as nl
-    from newtonlogit import _kernels, _mnkernels
+    from newtonlogit.families.multinomial import kernels as _mnkernels
+    from newtonlogit.kernels import block as _kernels
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200_000)

@@ -142,8 +142,16 @@ def test_history_rows():
     X, y, _ = make_logit_data(n=1000, p=3)
     res = nl.logit(X, y)
     h = res.history
-    assert list(h.columns) == ["iteration", "loglik", "max_change", "decrement", "step"]
+    assert list(h.columns) == [
+        "iteration",
+        "loglik",
+        "max_change",
+        "decrement",
+        "step",
+        "pass",
+    ]
     assert len(h) == res.n_iter + 1
+    assert set(h["pass"]) == {"newton"}  # (no warm start on 1,000 rows)
     assert h.loglik.is_monotonic_increasing
     assert h.loglik.iloc[-1] == res.loglik
 

@@ -180,7 +180,7 @@ def test_truncated_or_spliced_files_are_refused(
     folder = tmp_path_factory.mktemp("spliced")
     path = folder / "m.json"
     spliced = text[:at] + junk + text[at + len(junk) :]
-    assume(spliced != text)
+    assume(not _same_document(spliced, document))  # e.g. a space made a tab
     path.write_bytes(spliced)
     with pytest.raises(ValueError):  # the checksum or the parser refuses it
         nl.load(path)
@@ -201,3 +201,11 @@ def test_a_model_kind_of_another_type_is_refused(document, tmp_path, kind):
     (tmp_path / "m.json").write_text(json.dumps(_sealed(edited)))
     with pytest.raises(nl.ModelFileError, match="unknown model kind"):
         nl.load(tmp_path / "m.json")
+
+
+def _same_document(raw: bytes, document) -> bool:
+    """Whether ``raw`` still parses to ``document`` (whitespace changed only)."""
+    try:
+        return json.loads(raw) == document
+    except ValueError:
+        return False

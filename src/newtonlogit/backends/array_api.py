@@ -57,8 +57,9 @@ class ArrayAPIBackend:
                 None if self.groups is None else self.groups[rows],
             )
 
-    def subsample(self, rows: np.ndarray):
-        """A backend of the same kind over a copy of the given rows only.
+    def subsample(self, rows: np.ndarray, scale: np.ndarray | None = None):
+        """A backend of the same kind over a copy of the given rows only, their
+        weights multiplied by ``scale`` where given (inverse sampling rates).
 
         The rows are gathered on the data's device (``take``); used for warm
         starts on a small random subsample.
@@ -69,12 +70,16 @@ class ArrayAPIBackend:
         def take(a):
             return None if a is None else xp.take(a, index, axis=0)
 
+        weights = take(d.weights)
+        if scale is not None:
+            scale = xp.asarray(scale, dtype=xp.float64, device=device_of(d.X))
+            weights = scale if weights is None else weights * scale
         sub = replace(
             d,
             X=take(d.X),
             y=take(d.y),
             trials=take(d.trials),
-            weights=take(d.weights),
+            weights=weights,
             offset=take(d.offset),
             groups=take(self.groups),
         )

@@ -85,7 +85,12 @@ def gram_into(module, Z, X, s, fit_intercept: bool, extra=()):
     module.multiply(X, s[:, None], out=Z[:, first:stop])
     for j, column in enumerate(extra):
         Z[:, stop + j] = column
-    gram = Z.T @ Z
+    # The bordering columns' products with each other are never used; on rows
+    # fitted as certain with huge case weights (c / s)^2 may overflow. The
+    # parts returned are the solver's to check (a non-finite information or
+    # score stops a fit with a named error).
+    with np.errstate(over="ignore"):
+        gram = Z.T @ Z
     return gram[:stop, :stop], gram[:stop, stop:]
 
 
@@ -143,19 +148,23 @@ class NumpyBackend:
         self.n_threads = n_threads or default_threads()
         self._cuts = self.cuts()
 
-    def subsample(self, rows: np.ndarray):
-        """A backend of the same kind over a copy of the given rows only."""
+    def subsample(self, rows: np.ndarray, scale: np.ndarray | None = None):
+        """A backend of the same kind over a copy of the given rows only, their
+        weights multiplied by ``scale`` where given (inverse sampling rates)."""
         d = self.design
 
         def take(a):
             return None if a is None else a[rows]
 
+        weights = take(d.weights)
+        if scale is not None:
+            weights = scale if weights is None else weights * scale
         sub = replace(
             d,
             X=d.X[rows],
             y=d.y[rows],
             trials=take(d.trials),
-            weights=take(d.weights),
+            weights=weights,
             offset=take(d.offset),
             groups=take(d.groups),
         )

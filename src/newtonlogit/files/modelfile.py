@@ -45,7 +45,7 @@ import pandas as pd
 from .._version import __version__
 from ..data.formula import FormulaSpec
 from ..exceptions import ModelFileError
-from ..solver.newton import HISTORY_COLUMNS
+from ..solver.newton import HISTORY_COLUMNS, NEWTON_PASS, PASS_KINDS
 from .tables import atomic_write
 
 FORMAT = "newtonlogit-model"
@@ -198,8 +198,11 @@ def envelope(
             "message": str(results.message),
             **fit,
             "history": {
-                column: _floats(history[column].to_numpy(dtype=np.float64))
-                for column in HISTORY_COLUMNS
+                **{
+                    column: _floats(history[column].to_numpy(dtype=np.float64))
+                    for column in HISTORY_NUMBERS
+                },
+                "pass": [str(kind) for kind in history["pass"]],
             },
         },
         "training_data": {
@@ -313,19 +316,32 @@ def _formula(spec, features, label) -> FormulaSpec:
     return parsed
 
 
+HISTORY_NUMBERS = [c for c in HISTORY_COLUMNS if c != "pass"]
+
+
 def _history(check: _Checker, fit: Mapping) -> pd.DataFrame:
+    """The fit's history; files written before the column ``pass`` existed
+    lack it, and every row of theirs evaluated the information."""
     table = check.section(fit, "history")
-    if set(table) != set(HISTORY_COLUMNS):
+    if set(table) - {"pass"} != set(HISTORY_NUMBERS):
         raise ModelFileError(
             f"{check.label}: 'history' must have the columns {HISTORY_COLUMNS}"
         )
     n = len(table["iteration"]) if isinstance(table["iteration"], list) else -1
-    columns = {c: check.floats(table, c, (n,)) for c in HISTORY_COLUMNS}
+    columns = {c: check.floats(table, c, (n,)) for c in HISTORY_NUMBERS}
     iteration = columns["iteration"]
     if not np.array_equal(iteration, np.arange(n)):
         raise ModelFileError(f"{check.label}: 'history' iterations are not 0..{n - 1}")
     columns["iteration"] = iteration.astype(np.int64)
-    return pd.DataFrame(columns, columns=HISTORY_COLUMNS)
+    kinds = table.get("pass", [NEWTON_PASS] * n)
+    if (
+        not isinstance(kinds, list)
+        or len(kinds) != n
+        or any(k not in PASS_KINDS for k in kinds)
+    ):
+        check.fail("pass", f"{n} of {list(PASS_KINDS)}")
+    columns["pass"] = kinds
+    return pd.DataFrame(columns, columns=HISTORY_COLUMNS).astype({"pass": str})
 
 
 class _Checker:

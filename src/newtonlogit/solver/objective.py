@@ -3,8 +3,10 @@
 Each objective is a callable ``objective(beta, derivatives) -> Evaluation``
 (see :mod:`newtonlogit.solver.newton`). A family's likelihood asks a backend
 for block sums; the wrappers here only adjust its value and derivatives, so
-every variant runs on every backend and every family. Also the aliasing
-diagnosis of an information matrix.
+every variant runs on every backend and every family. The wrappers pass
+score-only passes through (``score_passes``, ``derivatives="score"``: see
+:mod:`newtonlogit.solver.newton`). Also the aliasing diagnosis of an
+information matrix.
 """
 
 from __future__ import annotations
@@ -25,13 +27,19 @@ class Ridge:
     alpha: float
     penalized: np.ndarray  # bool mask, False for the intercept
 
-    def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
+    @property
+    def score_passes(self) -> bool:
+        return bool(getattr(self.objective, "score_passes", False))
+
+    def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         base = self.objective(beta, derivatives)
         b = np.where(self.penalized, beta, 0.0)
         value = base.value - 0.5 * self.alpha * float(b @ b)
         if not derivatives:
             return Evaluation(value)
-        info = base.info + self.alpha * np.diag(self.penalized.astype(np.float64))
+        info = base.info
+        if info is not None:
+            info = info + self.alpha * np.diag(self.penalized.astype(np.float64))
         return replace(base, value=value, score=base.score - self.alpha * b, info=info)
 
 
@@ -52,7 +60,13 @@ class Restricted:
         full[self.free] = beta_free
         return full
 
-    def __call__(self, beta_free: np.ndarray, derivatives: bool = True) -> Evaluation:
+    @property
+    def score_passes(self) -> bool:
+        return bool(getattr(self.objective, "score_passes", False))
+
+    def __call__(
+        self, beta_free: np.ndarray, derivatives: bool | str = True
+    ) -> Evaluation:
         base = self.objective(self.expand(beta_free), derivatives)
         if not derivatives:
             return base
@@ -61,7 +75,7 @@ class Restricted:
         return replace(
             base,
             score=base.score[f],
-            info=base.info[np.ix_(f, f)],
+            info=None if base.info is None else base.info[np.ix_(f, f)],
             fallback_info=None if fallback is None else fallback[np.ix_(f, f)],
         )
 

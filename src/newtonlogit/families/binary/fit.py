@@ -112,9 +112,11 @@ def logit(
         One cluster label per row, for ``cov_type="cluster"`` (CR1). With a
         formula, also the name of a column of ``data``.
     subsample_start : bool
-        For large unpenalized fits without ``start``, start from a fit on a
-        random subsample of rows (:mod:`newtonlogit.solver.warmstart`): fewer passes
-        over X, the same estimate. False starts from the intercept-only fit.
+        For large unpenalized or L2 fits without ``start``, start from a fit on
+        a random subsample of rows (:mod:`newtonlogit.solver.warmstart`) and
+        steer the steps with its information from score passes: fewer passes
+        that evaluate the information, the same estimate. False starts from
+        the intercept-only fit and takes plain Newton steps.
 
     Returns
     -------
@@ -201,17 +203,19 @@ def logit(
         backend, fit_intercept, design.loglik_constant, design.weight_unit()
     )
     beta0 = _start(design, start)
-    first = aliased = None
-    if subsample_start and start is None and penalty is None and max_iter > 0:
-        warm = warmstart.subsample_start(likelihood, beta0)
+    first = aliased = held = None
+    penalized = np.ones(len(design.coef_names), dtype=bool)
+    penalized[0] = not fit_intercept
+    ridge = (float(alpha), penalized) if penalty == "l2" else None
+    if subsample_start and start is None and penalty in (None, "l2") and max_iter > 0:
+        warm = warmstart.subsample_start(likelihood, beta0, ridge=ridge)
         if warm is not None and not (aliased := aliased_columns(warm.info)).size:
-            # the first step's information comes from the subsample (see
-            # warmstart); converged iterates are always evaluated in full
-            beta0 = warm.beta
-            first = replace(likelihood(beta0, "score"), info=warm.info)
-    if first is None:
+            # steps steered by the subsample's information, from score passes
+            # (see warmstart and newton); the estimate's information is exact
+            beta0, held = warm.beta, warm.info
+    if held is None:
         first, aliased = likelihood(beta0, True), None
-    check_information(first.info, design.coef_names)
+    check_information(held if first is None else first.info, design.coef_names)
 
     names = design.coef_names
     free = np.ones(len(names), dtype=bool)
@@ -223,9 +227,7 @@ def logit(
             free[aliased] = False
     objective = likelihood
     if penalty == "l2":
-        mask = np.ones(len(names), dtype=bool)
-        mask[0] = not fit_intercept
-        objective = Ridge(likelihood, float(alpha), mask)
+        objective = Ridge(likelihood, float(alpha), penalized)
         first = None
     elif penalty in FIRTH_PENALTIES:
         objective = Firth(likelihood, free)
@@ -249,6 +251,7 @@ def logit(
         first=first,
         callback=callback,
         monitor=monitor,
+        held=held,
     )
     separation = _separation_found(monitor)
     warn_if_not_converged(fit, separation, "penalty='firth'")

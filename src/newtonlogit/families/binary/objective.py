@@ -1,14 +1,18 @@
 """The binary family's objectives: the binomial log-likelihood and Firth's
 penalized likelihood.
 
-:class:`LogLikelihood` also takes ``derivatives="score"``: the value and score
-without the information (``info=None``), for a step whose information comes
-from elsewhere (:mod:`newtonlogit.solver.warmstart`).
+Each likelihood here takes ``derivatives="score"`` where its
+``score_passes`` is true: the value and score without the information
+(``info=None``), one read of the data without the Gram, for steps steered by
+held information (:func:`newtonlogit.solver.newton.newton`). The
+log-likelihood offers it; Firth's penalty does not (its score needs the hat
+values, which need the information).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 from scipy.linalg import lapack
@@ -31,6 +35,7 @@ class LogLikelihood:
     fit_intercept: bool
     constant: float = 0.0
     unit: float = 1.0
+    score_passes: ClassVar[bool] = True
 
     def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         if not derivatives:
@@ -86,8 +91,11 @@ class Firth:
 
     likelihood: LogLikelihood
     columns: np.ndarray  # bool mask over beta: coefficients in the model
+    # Its score needs the hat values, and they the information: a pass
+    # without the information would save nothing.
+    score_passes: ClassVar[bool] = False
 
-    def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
+    def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         base = self.likelihood(beta, True)
         c = self.columns
         try:

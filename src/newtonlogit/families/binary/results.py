@@ -161,8 +161,11 @@ class LogitResults(ModelChecks):
 
     @property
     def history(self) -> pd.DataFrame:
-        """One row per Newton iteration: log-likelihood, largest absolute change
-        in a coefficient, Newton decrement and step length."""
+        """One row per iterate: log-likelihood, largest absolute change in a
+        coefficient, Newton decrement, step length, and ``pass``: ``"newton"``
+        where the information was evaluated there, ``"score"`` where the step
+        was steered by held information from a score-only pass (large fits
+        after a warm start)."""
         return self.history_table.copy()
 
     # -- tests and intervals (math in newtonlogit.inference.stats) ---------------

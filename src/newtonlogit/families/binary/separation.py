@@ -400,6 +400,8 @@ def _linear_rate(rows: list[dict], count: int, evaluation: Evaluation) -> bool:
     recent = rows[-(count + 1) :]
     scale = value_scale(evaluation)
     low, high = LINEAR_RATE
+    if any(row.get("pass", "newton") != "newton" for row in recent):
+        return False  # steps steered by held information converge linearly
     for before, after in zip(recent, recent[1:]):
         if after["step"] != 1.0 or not before["decrement"] > 1e-13 * scale:
             return False
