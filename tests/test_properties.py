@@ -183,10 +183,12 @@ def _fit(fit):
     return res
 
 
-def _same(a, b, rtol=1e-7, atol=1e-9):
-    np.testing.assert_allclose(
-        np.asarray(a.coef), np.asarray(b.coef), rtol=rtol, atol=atol
-    )
+def _same(a, b, tol=1e-6):
+    """The same estimate, to ``tol`` standard errors: both fits stop within
+    the solver's tolerance of the MLE, not at the same bits."""
+    diff = np.ravel(np.asarray(a.coef) - np.asarray(b.coef))
+    se = np.sqrt(np.diag(np.asarray(b.cov_array)))
+    assert np.all(np.abs(diff) <= tol * se), np.max(np.abs(diff) / se)
 
 
 @SETTINGS
@@ -259,7 +261,7 @@ def test_the_formula_path_equals_the_matrix_path(data, library):
     fit = nl.mnlogit if y.max() > 1 else nl.logit
     by_formula = _fit(lambda: fit("y ~ " + " + ".join(names), data=frame))
     by_matrix = _fit(lambda: fit(pd.DataFrame(X, columns=names), y))
-    _same(by_formula, by_matrix, rtol=1e-10, atol=1e-12)
+    _same(by_formula, by_matrix, tol=1e-10)
     assert list(by_formula.coef_names) == list(by_matrix.coef_names)
 
 
