@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -30,7 +31,8 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
     levels : sequence, optional
         The levels from lowest to highest. Default: the order of an ordered
         pandas categorical or polars Enum ``y``, else the sorted values of a
-        numeric ``y`` (labels without an order need ``levels``).
+        numeric ``y``. Text labels without an order are refused (their sorted
+        order is rarely the scale's): pass ``levels``.
     tol, max_iter : float, int
     drop_collinear : bool
         Drop aliased columns with a warning instead of refusing them.
@@ -73,10 +75,24 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         self.drop_collinear = drop_collinear
         self.cov_type = cov_type
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # one linear direction orders the levels: classes placed around a
+        # plane (scikit-learn's three blobs) are beyond the model, not a bug
+        tags.classifier_tags.poor_score = True
+        return tags
+
     def fit(self, X, y, sample_weight=None, groups=None):
         """Fit; ``sample_weight`` are frequency weights, ``groups`` cluster labels."""
         order = list(self.levels) if self.levels is not None else category_order(y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)  # refuses continuous and unknown targets
+        labels = np.unique(y) if order is None else order
+        if len(labels) < 2:
+            raise ValueError(
+                f"y has {len(labels)} class ({list(labels)}): at least two levels "
+                "are needed"
+            )
         weights = None
         if sample_weight is not None:
             weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
@@ -113,6 +129,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable level of each row."""
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 

@@ -262,7 +262,7 @@ def _level_counts(design: Design) -> np.ndarray:
         counts = np.asarray([float(c) for c in xp.sum(hits, axis=0)])
     empty = [c for c, count in zip(design.classes, counts) if not count > 0]
     if empty:
-        raise DataError(f"level(s) {empty} have no rows with positive weight")
+        raise DataError(f"level(s) (classes) {empty} have no rows with positive weight")
     return counts
 
 
