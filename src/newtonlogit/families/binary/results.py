@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,13 +20,14 @@ from ...data.checks import (
     frozen_array,
 )
 from ...inference import stats as inference
+from ...inference.estimates import VectorEstimates
 from ...inference.stats import TestResult
 from . import kernels
 from .checkmethods import ModelChecks
 
 
 @dataclass(frozen=True, eq=False)
-class LogitResults(ModelChecks):
+class LogitResults(VectorEstimates, ModelChecks):
     """A fitted binary logistic regression.
 
     Holds estimates, their covariance and fit statistics, never the data. The
@@ -144,22 +144,6 @@ class LogitResults(ModelChecks):
         return pd.Series(self.coef, index=list(self.coef_names), name="coef")
 
     @property
-    def cov(self) -> pd.DataFrame:
-        """Covariance matrix of the estimates under ``cov_type`` (by default the
-        inverse information; see :mod:`newtonlogit.inference.covariance`)."""
-        names = list(self.coef_names)
-        return pd.DataFrame(self.cov_array, index=names, columns=names)
-
-    @cached_property
-    def _std_errors(self) -> np.ndarray:
-        return frozen_array(np.sqrt(np.diag(self.cov_array)))
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """``sqrt(diag(cov))``, computed at the final estimate."""
-        return pd.Series(self._std_errors, index=list(self.coef_names), name="std_err")
-
-    @property
     def history(self) -> pd.DataFrame:
         """One row per iterate: log-likelihood, largest absolute change in a
         coefficient, Newton decrement, step length, and ``pass``: ``"newton"``
@@ -169,21 +153,6 @@ class LogitResults(ModelChecks):
         return self.history_table.copy()
 
     # -- tests and intervals (math in newtonlogit.inference.stats) ---------------
-    @cached_property
-    def _z(self) -> np.ndarray:
-        return frozen_array(self.coef / self._std_errors)
-
-    @property
-    def z_values(self) -> pd.Series:
-        """Wald statistics ``coef / std_err`` (under ``cov_type``)."""
-        return pd.Series(self._z, index=list(self.coef_names), name="z")
-
-    @property
-    def p_values(self) -> pd.Series:
-        """Two-sided p-values ``2 sf(|z|)`` of the Wald statistics."""
-        p = inference.two_sided_p(self._z)
-        return pd.Series(p, index=list(self.coef_names), name="p_value")
-
     def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Confidence intervals, columns ``lower`` and ``upper``.
 

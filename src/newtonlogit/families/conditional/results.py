@@ -9,7 +9,6 @@ its matched set and the number of cases in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ from ...data.checks import align_columns, as_vector, check_finite_matrix, frozen
 from ...exceptions import DataError
 from ...inference import stats as inference
 from ...inference.covariance import describe
+from ...inference.estimates import VectorEstimates
 from ...inference.stats import TestResult
 from ...kernels.block import Block
 from ...reports.summary import Summary, _fmt_p, _fmt_stat, standard_notes
@@ -30,7 +30,7 @@ COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
 
 
 @dataclass(frozen=True, eq=False)
-class ConditionalResults:
+class ConditionalResults(VectorEstimates):
     """A fitted conditional logistic regression (one coefficient per column).
 
     Examples
@@ -94,28 +94,6 @@ class ConditionalResults:
     @property
     def params(self) -> pd.Series:
         return pd.Series(self.coef, index=list(self.coef_names), name="coef")
-
-    @property
-    def cov(self) -> pd.DataFrame:
-        names = list(self.coef_names)
-        return pd.DataFrame(self.cov_array, index=names, columns=names)
-
-    @cached_property
-    def _std_errors(self) -> np.ndarray:
-        return frozen_array(np.sqrt(np.diag(self.cov_array)))
-
-    @property
-    def std_errors(self) -> pd.Series:
-        return pd.Series(self._std_errors, index=list(self.coef_names), name="std_err")
-
-    @property
-    def z_values(self) -> pd.Series:
-        return pd.Series(self.coef / self._std_errors, index=list(self.coef_names))
-
-    @property
-    def p_values(self) -> pd.Series:
-        z = self.coef / self._std_errors
-        return pd.Series(inference.two_sided_p(z), index=list(self.coef_names))
 
     @property
     def odds_ratios(self) -> pd.Series:

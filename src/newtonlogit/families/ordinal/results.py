@@ -13,7 +13,6 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ from ...backends import is_device_array
 from ...backends.namespace import to_numpy
 from ...data.checks import align_columns, as_vector, check_finite_matrix, frozen_array
 from ...inference import stats as inference
+from ...inference.estimates import VectorEstimates
 from ...inference.stats import TestResult
 from ...reports.summary import Summary, _fmt_p, _fmt_stat, standard_notes
 from . import kernels
@@ -33,7 +33,7 @@ TITLE = "Ordinal logistic regression results (proportional odds)"
 
 
 @dataclass(frozen=True, eq=False)
-class OLogitResults:
+class OLogitResults(VectorEstimates):
     """A fitted cumulative-logit (proportional-odds) model,
     ``logit P(Y <= j) = zeta_j - x'b``.
 
@@ -111,29 +111,6 @@ class OLogitResults:
     def slopes(self) -> pd.Series:
         """The coefficients ``b`` (polr's ``coefficients``)."""
         return self.params.iloc[self.n_cuts :]
-
-    @property
-    def cov(self) -> pd.DataFrame:
-        names = list(self.coef_names)
-        return pd.DataFrame(self.cov_array, index=names, columns=names)
-
-    @cached_property
-    def _std_errors(self) -> np.ndarray:
-        return frozen_array(np.sqrt(np.diag(self.cov_array)))
-
-    @property
-    def std_errors(self) -> pd.Series:
-        return pd.Series(self._std_errors, index=list(self.coef_names), name="se")
-
-    @property
-    def z_values(self) -> pd.Series:
-        return pd.Series(self.coef / self._std_errors, index=list(self.coef_names))
-
-    @property
-    def p_values(self) -> pd.Series:
-        """Two-sided Wald p-values."""
-        z = self.coef / self._std_errors
-        return pd.Series(inference.two_sided_p(z), index=list(self.coef_names))
 
     def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Wald (``coef -/+ z se``) or profile-likelihood intervals of every
