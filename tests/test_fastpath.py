@@ -118,15 +118,16 @@ def test_float32_fit_equals_float64_fit_of_the_same_values():
 
 
 def test_float32_x_is_never_upcast_whole():
-    # The working set is fixed, O(threads x block) (about 15 MB here), so the
-    # bound is checked on an X large next to it (80 MB).
+    # The working set is fixed, O(threads x block) (about 27 MB on 2 threads:
+    # each thread's float64 copy of a streaming pass's 8 MiB block and its
+    # temporaries), so the bound is checked on an X large next to it (80 MB).
     X, y, _ = make_logit_data(n=400_000, p=50, seed=4, dtype=np.float32)
     nl.logit(X[:1000], y[:1000])
     tracemalloc.start()
     nl.logit(X, y)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert peak < 0.25 * X.nbytes, peak / X.nbytes  # an upcast copy is 2x X
+    assert peak < 0.5 * X.nbytes, peak / X.nbytes  # an upcast copy is 2x X
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])

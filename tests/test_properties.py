@@ -277,3 +277,41 @@ def test_save_then_load_predicts_the_same(data, tmp_path_factory):
     np.testing.assert_array_equal(
         np.asarray(loaded.predict(X)), np.asarray(res.predict(X))
     )
+
+
+@SETTINGS
+@given(
+    n=st.integers(2, 100_000),
+    p=st.integers(1, 9),
+    order=st.sampled_from("CF"),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    bad=st.sampled_from([np.nan, np.inf, -np.inf, "overflow", None]),
+    seed=st.integers(0, 2**16),
+)
+def test_the_checks_of_x_name_the_first_bad_value_whatever_the_blocks(
+    n, p, order, dtype, bad, seed
+):
+    """One threaded read of X (its blocks' sums of squares) decides whether a
+    fit may start: a planted NaN or infinity is named at its row and column
+    (the first, where there are two), a value whose square overflows the
+    information names its column, and anything else passes."""
+    from newtonlogit.data.design import make_design
+
+    rng = np.random.default_rng(seed)
+    X = np.asarray(rng.standard_normal((n, p)), dtype=dtype, order=order)
+    y = np.arange(n) % 2
+    if bad is None:
+        assert make_design(X, y).X is X
+        return
+    rows = np.sort(rng.choice(n, size=min(2, n), replace=False))
+    cols = rng.integers(0, p, size=rows.size)
+    if bad == "overflow" and dtype == np.float32:
+        bad = np.inf  # (1e200 is inf in float32)
+    X[rows, cols] = 1e200 if bad == "overflow" else bad
+    with pytest.raises(nl.DataError) as info:
+        make_design(X, y)
+    message = str(info.value)
+    if bad == "overflow":
+        assert f"x{cols[0] + 1}" in message and "overflow" in message
+    else:
+        assert f"column 'x{cols[0] + 1}'" in message and f"row {rows[0]}" in message

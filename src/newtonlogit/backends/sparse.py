@@ -224,6 +224,7 @@ class SparseBackend(NumpyBackend):
     """Row blocks of a scipy.sparse matrix; everything else as in NumPy's."""
 
     name = "scipy.sparse"
+    streaming_factor = 1  # (blocks are sized by their nonzeros)
 
     def __init__(self, design, *, block_rows: int | None = None, n_threads=None):
         X = design.X
@@ -246,8 +247,8 @@ class SparseBackend(NumpyBackend):
             block_rows = int(np.clip(target / per_row, 256, 1 << 18))
         super().__init__(design, block_rows=block_rows, n_threads=n_threads)
 
-    def blocks(self, start: int = 0, stop: int | None = None):
-        for block in super().blocks(start, stop):
+    def blocks(self, start: int = 0, stop: int | None = None, cuts=None):
+        for block in super().blocks(start, stop, cuts):
             if self.groups is not None:
                 block.X.column_groups = self.groups  # read by sparse_gram
             yield block

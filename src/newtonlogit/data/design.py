@@ -28,6 +28,7 @@ from .checks import (
     as_matrix,
     as_vector,
     binary_response,
+    block_square_sums,
     check_coefficients,
     check_finite_matrix,
     checked_names,
@@ -184,11 +185,12 @@ def make_design(
     if n == 0:
         raise DataError("X has no rows: a fit needs data")
     names = checked_names(X, p, feature_names, fit_intercept)
-    check_finite_matrix(matrix, names)
+    squares = None if _is_sparse(matrix) else block_square_sums(matrix)
+    check_finite_matrix(matrix, names, squares=squares)
     successes, trials, classes = (response or binary_response)(y, n)
     w = None if weights is None else as_vector(weights, n, "weights")
     off = None if offset is None else as_vector(offset, n, "offset")
-    check_magnitudes(matrix, names, w, trials)
+    check_magnitudes(matrix, names, w, trials, squares)
     return finish_design(
         np, matrix, names, successes, trials, classes, w, off, fit_intercept
     )
@@ -216,13 +218,22 @@ def _refuse_overflow(columns: list) -> None:
 MAX_SUM_OF_SQUARES = 1e300
 
 
-def check_magnitudes(X, names, w, trials) -> None:
+def check_magnitudes(X, names, w, trials, squares=None) -> None:
     """Refuse columns whose sums of squares could overflow the information:
     ``max |x|^2`` times the total case weight, checked before any pass (the
-    information's own check, :func:`check_information`, is the backstop)."""
+    information's own check, :func:`check_information`, is the backstop).
+
+    ``squares``, the :func:`~newtonlogit.data.checks.block_square_sums` of a
+    dense ``X``, bound every ``|x|^2`` from above: where their largest times
+    the total is safe, no column needs a look of its own."""
     total = float(X.shape[0] if trials is None else np.sum(trials))
     if w is not None:
         total = float(np.sum(w if trials is None else w * trials))
+    if (
+        squares is not None
+        and np.max(squares, initial=0.0) * total <= MAX_SUM_OF_SQUARES
+    ):
+        return
     if _is_sparse(X):  # (from the stored values: SciPy's max would sum
         # duplicate entries in place, changing the user's matrix)
         largest = np.zeros(X.shape[1])

@@ -44,6 +44,15 @@ class Block(NamedTuple):
     segments: Array | None = None
 
 
+def streaming(kernel):
+    """Mark ``kernel`` as a streaming one: it reads each row of ``X`` once or
+    twice in matrix-vector products, with no ``O(p^2)`` work per block (value
+    and score passes). A backend may hand it longer blocks than the Gram's:
+    its cost is the number of NumPy calls per pass, not the cache."""
+    kernel.streaming = True
+    return kernel
+
+
 def exp_neg_abs(xp, eta):
     """``exp(-|eta|)``, which never overflows; the building block of the rest."""
     return xp.exp(-xp.abs(eta))

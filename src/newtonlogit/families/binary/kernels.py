@@ -25,6 +25,7 @@ from ...kernels.block import (
     log1pexp,
     quadratic_form,
     segment_sums,
+    streaming,
 )
 from ...kernels.ops import _float64, block_ops
 
@@ -40,6 +41,7 @@ def _row_loglik(xp, block: Block, eta, e=None):
     return block.y * eta - n_log
 
 
+@streaming
 def loglik(xp, block: Block, beta, fit_intercept: bool):
     """Log-likelihood of the block only: the cheap pass used by line searches."""
     eta = linear_predictor(xp, block, beta, fit_intercept)
@@ -131,6 +133,7 @@ def newton_sums(xp, block: Block, beta, fit_intercept: bool):
     return ll, cross[:, 0], info, xp.sum(v), saturated, parts
 
 
+@streaming
 def score_sums(xp, block: Block, beta, fit_intercept: bool):
     """:func:`newton_sums` without the information, ``(loglik, score,
     weight_sum, saturated)``: an ``O(m p)`` pass, for a step whose
@@ -151,6 +154,7 @@ def _case_weights(xp, block: Block):
     return c
 
 
+@streaming
 def null_sums(xp, block: Block, beta):
     """Intercept-only model ``eta = b0 + offset``: value, score and information.
 
