@@ -216,3 +216,58 @@ def test_scaling_every_weight_changes_no_decision_of_a_steered_fit(scale):
     scaled = nl.logit(X, y, weights=np.full(y.size, scale))
     assert _kinds(scaled) == _kinds(plain) and _kinds(plain)[0] == SCORE_PASS
     np.testing.assert_allclose(scaled.coef, plain.coef, rtol=1e-10)
+
+
+def test_the_estimator_fit_leaves_the_certificate_to_results(passes):
+    # LogisticRegression.fit stops at the score pass whose decrement, with
+    # the information it steered by, is below the bound: no pass of its own
+    # evaluates the information at the estimate. Reading results_ does, and
+    # gives the certificate and the covariance of the function API's fit.
+    X, y, _ = make_logit_data(n=200_000, p=20, seed=11)
+    est = nl.LogisticRegression().fit(X, y)
+    fitted = [name for rows, name in passes if rows == X.shape[0]]
+    assert fitted[-1] == "score_sums"
+    coef = est.coef_.copy()
+    del passes[:]
+    res = est.results_
+    assert [name for rows, name in passes if rows == X.shape[0]] == ["newton_sums"]
+    assert _kinds(res)[-2:] == [SCORE_PASS, NEWTON_PASS]
+    assert res.history["iteration"].iloc[-1] == res.history["iteration"].iloc[-2]
+    decrement, ll = _certificate(res, X, y)
+    assert decrement / 2 <= 1e-2 * 1e-16 * (abs(ll) + 0.1)
+    ref = nl.logit(X, y)
+    se = np.asarray(ref.std_errors)
+    assert np.max(np.abs(np.asarray(res.coef) - np.asarray(ref.coef)) / se) < 1e-6
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-8)
+    np.testing.assert_array_equal(est.coef_, coef)  # (certified where it stood)
+    assert est.results_ is res  # made once
+
+
+def test_a_deferred_certificate_that_fails_takes_the_exact_steps(monkeypatch):
+    # Where the held information misjudged the decrement, reading results_
+    # goes on with exact Newton steps from the estimate, and coef_ follows.
+    import newtonlogit.solver.newton as solver
+
+    X, y, _ = make_logit_data(n=200_000, p=20, seed=11)
+    ref = nl.logit(X, y)
+    monkeypatch.setattr(solver, "HELD_MARGIN", 1e8)  # stops far too early
+    est = nl.LogisticRegression().fit(X, y)
+    early = est.coef_.copy()
+    res = est.results_
+    assert res.converged and _kinds(res)[-1] == NEWTON_PASS
+    assert np.max(np.abs(early.ravel() - np.asarray(ref.coef)[1:])) > 1e-6
+    np.testing.assert_allclose(est.coef_.ravel(), res.coef[1:])
+    se = np.asarray(ref.std_errors)
+    assert np.max(np.abs(np.asarray(res.coef) - np.asarray(ref.coef)) / se) < 1e-6
+
+
+def test_a_pickled_estimator_carries_its_results():
+    # (made before pickling: the pending fit is a closure over the data)
+    import pickle
+
+    X, y, _ = make_logit_data(n=200_000, p=5, seed=2)
+    est = nl.LogisticRegression().fit(X, y)
+    back = pickle.loads(pickle.dumps(est))
+    assert back.__dict__["_results"] is not None
+    np.testing.assert_array_equal(back.results_.coef, est.results_.coef)
+    np.testing.assert_array_equal(back.predict_proba(X[:5]), est.predict_proba(X[:5]))

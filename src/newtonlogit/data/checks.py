@@ -232,7 +232,7 @@ def check_finite_matrix(
         raise DataError(
             f"{what} column {names[col]!r} has a non-finite value "
             f"({X[row, col]}) at row {row}; {n_bad} row(s) in all have missing "
-            f"or non-finite values, in column(s) {columns}: impute or remove "
+            f"(NaN) or infinite values, in column(s) {columns}: impute or remove "
             f"them{_DROP_ADVICE if what != 'X_new' else ' before predicting'}"
         )
 

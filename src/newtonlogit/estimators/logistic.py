@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
 
 from ..backends import is_dask
 from ..data.checks import check_column_names, check_labels
-from ..families.binary.fit import logit
+from ..families.binary.fit import fit_logit
 from ..families.multinomial import kernels as _mnkernels
 from ..families.multinomial.fit import mnlogit
 from ..kernels.block import expit, log1pexp
@@ -138,8 +138,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return fit_estimator(self, X, y, sample_weight, groups)
         check_column_names(X)
         check_labels(y)  # (scikit-learn sorts them: a TypeError when mixed)
-        with np.errstate(invalid="ignore", over="ignore"):  # (its sum of inf - inf)
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        # (X's values are checked by the fit, in one threaded read that also
+        # checks their magnitudes, naming the first bad row and column)
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], ensure_all_finite=False
+        )
         check_classification_targets(y)
         type_of_target(y, input_name="y", raise_unknown=True)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -155,13 +158,19 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if classes.size > 2:
             return self._fit_multinomial(X, y, weights, groups)
         names = getattr(self, "feature_names_in_", None)
-        return self._fit_binary(X, y_index, weights, groups, names)
+        return self._fit_binary(X, y_index, weights, groups, names, defer=True)
 
-    def _fit_binary(self, X, y, weights, groups, feature_names, asarray=np.asarray):
+    def _fit_binary(
+        self, X, y, weights, groups, feature_names, asarray=np.asarray, defer=False
+    ):
         """``logit`` with this estimator's settings; stores ``results_`` and the
         fitted attributes, made by ``asarray`` (on the data's device for
-        array-API input). Shared by the NumPy, array-API and Dask fits."""
-        self.results_ = res = logit(
+        array-API input). Shared by the NumPy, array-API and Dask fits.
+
+        ``defer`` (in-memory data, unpenalized or L2): the fit stops before
+        the certificate's pass, and the results, whose covariance needs it,
+        are made when ``results_`` is first read (see :attr:`results_`)."""
+        pending = fit_logit(
             X,
             y,
             weights=weights,
@@ -174,11 +183,56 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             feature_names=feature_names,
             cov_type=self.cov_type,
             groups=groups,
+            certify=not (defer and self.penalty in (None, "l2")),
         )
-        self.coef_ = asarray(res._feature_coef().reshape(1, -1))
-        self.intercept_ = asarray([res.coef[0] if self.fit_intercept else 0.0])
-        self.n_iter_ = asarray([res.n_iter])
+        self._asarray = asarray
+        self._results = None
+        self._pending = pending.finish
+        coef = pending.coef
+        self.coef_ = asarray(coef[int(self.fit_intercept) :].reshape(1, -1))
+        self.intercept_ = asarray([coef[0] if self.fit_intercept else 0.0])
+        self.n_iter_ = asarray([pending.n_iter])
+        if not defer:
+            _ = self.results_
         return self
+
+    @property
+    def results_(self):
+        """The fit's :class:`~newtonlogit.LogitResults` (or
+        :class:`~newtonlogit.MNLogitResults`).
+
+        A binary fit of in-memory data makes them when they are first read:
+        ``fit`` stops once the estimate is known to the tolerance with the
+        information it steered by, and the pass that evaluates the
+        information at the estimate (the exact convergence certificate,
+        and the covariance) runs here, so that ``fit`` and ``predict`` never
+        pay for standard errors. Where that certificate asks for one more
+        Newton step (rare), the step is taken and ``coef_`` and
+        ``intercept_`` follow it.
+        """
+        pending = self.__dict__.get("_pending")
+        if pending is not None:
+            res = pending()
+            self._pending = None
+            self._results = res
+            asarray = self._asarray
+            self.coef_ = asarray(res._feature_coef().reshape(1, -1))
+            self.intercept_ = asarray([res.coef[0] if self.fit_intercept else 0.0])
+            self.n_iter_ = asarray([res.n_iter])
+        res = self.__dict__.get("_results")
+        if res is None:
+            raise AttributeError("'LogisticRegression' has no attribute 'results_'")
+        return res
+
+    @results_.setter
+    def results_(self, res):
+        self._pending, self._results = None, res
+
+    def __getstate__(self):
+        _ = getattr(self, "results_", None)  # (a pending fit holds the data)
+        state = super().__getstate__()
+        state.pop("_asarray", None)
+        return state
 
     def summary(self, level=0.95):
         """The fitted model's summary (see :meth:`LogitResults.summary`)."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,10 @@ CERTIFICATE = 1e-2
 # The cost of a score pass in passes that also evaluate the information
 # (measured 0.26 at p = 100 and 0.34 at p = 10; see docs/method.md).
 SCORE_PASS_COST = 0.3
+# A fit whose certificate is deferred (``certify=False``) stops at a score
+# pass whose decrement, taken with the held information, is below this share
+# of the certificate's bound; :func:`certify` then checks it exactly.
+HELD_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ class NewtonResult:
     history: pd.DataFrame
     message: str = ""
     cho: tuple = field(default=(), repr=False)  # Cholesky factor of info at beta
+    # False where the fit stopped at a score pass with its certificate
+    # deferred (``certify=False``): ``evaluation`` has no information and
+    # ``cho`` is the held one until :func:`certify` evaluates it.
+    certified: bool = True
 
 
 def cholesky(info: np.ndarray):
@@ -127,6 +135,7 @@ def newton(
     callback: Callable[[dict], None] | None = None,
     monitor: Callable[[str, np.ndarray, Evaluation, list], str | None] | None = None,
     held: np.ndarray | None = None,
+    certify: bool = True,
 ) -> NewtonResult:
     """Maximize ``objective`` by damped Newton-Raphson.
 
@@ -163,6 +172,12 @@ def newton(
         objective offering score passes, steps are steered by held information
         and iterates evaluated by score passes (see the Notes); ``first`` may
         then be a score pass's evaluation.
+    certify : bool
+        False defers a steered fit's certificate: the fit stops at a score
+        pass whose decrement with the held information is below
+        ``HELD_MARGIN`` times the bound, saving the certificate's pass for a
+        caller that needs only the estimate now (an estimator that predicts);
+        :func:`certify` evaluates the information there later.
 
     Notes
     -----
@@ -241,10 +256,26 @@ def newton(
             and abs(rows[-2]["loglik"] - current.value) <= max(tol, 1e-13) * scale
         ) or (steer and exact and decrement / 2 <= certificate):
             return _converged(beta, current, it, rows, cho, ask("converged"))
+        if (
+            steer
+            and not certify
+            and not exact
+            and decrement / 2 <= HELD_MARGIN * certificate
+        ):
+            objection = ask("converged")
+            if not objection:  # (the certificate is :func:`certify`'s)
+                return replace(
+                    _result(beta, current, True, it, rows, "converged", cho),
+                    certified=False,
+                )
         if it == max_iter:
             break
         step = _step_length(decrement, current.weight_sum, step_cap)
-        full = not steer or step < 1.0 or _wants_information(rows, 2 * certificate)
+        full = (
+            not steer
+            or step < 1.0
+            or _wants_information(rows, 2 * certificate, certify)
+        )
         beta_new, new, step = _line_search(
             objective, beta, current, direction, step, True if full else "score"
         )
@@ -274,7 +305,7 @@ def newton(
     return finish(False, message, cho)
 
 
-def _wants_information(rows: list[dict], bound: float) -> bool:
+def _wants_information(rows: list[dict], bound: float, certify: bool = True) -> bool:
     """Whether a steered fit's next iterate should have its information
     evaluated, from the decrements so far and the certificate's ``bound`` on
     the decrement.
@@ -285,23 +316,65 @@ def _wants_information(rows: list[dict], bound: float) -> bool:
     a tenth of the bound (the certificate's pass), and, after a score pass, where the
     score passes needed at that rate would cost more than evaluating the
     information now and two steps later (a plain Newton step from it and one
-    score pass before the certificate).
+    score pass before the certificate). With the certificate deferred
+    (``certify`` false) there is no certificate's pass to plan for: the
+    alternative to more score passes is a Newton pass now and one score pass
+    after its exact step.
     """
     last = rows[-1]["decrement"]
     if len(rows) < 2 or not rows[-2]["decrement"] > 0:
-        return last <= bound
+        return certify and last <= bound
     rate = last / rows[-2]["decrement"]
     if not rate <= REFRESH_RATIO:
         return True
-    if 10 * rate * last <= bound:  # (a margin: rates vary from step to step)
+    if certify and 10 * rate * last <= bound:  # (a margin: rates vary)
         return True
     if rows[-1]["pass"] == NEWTON_PASS or rate <= 0:
         return False
     # (the last of the passes needed is the certificate's; one pass more than
     # the last rate predicts is counted, since steered steps slow down as they
     # go: 0.002 on the first, 0.0075 by the seventh at 1,000,000 x 100)
+    if not certify:
+        bound = HELD_MARGIN * bound
     needed = np.ceil(np.log(last / bound) / np.log(1.0 / rate))
+    if not certify:
+        return needed * SCORE_PASS_COST > 1 + SCORE_PASS_COST
     return needed * SCORE_PASS_COST + 1 > 2 + SCORE_PASS_COST
+
+
+def certify(objective, fit: NewtonResult, **options) -> NewtonResult:
+    """The certificate a fit with ``certify=False`` deferred: the information
+    evaluated at its estimate (one more history row, at the same iteration,
+    step 0). Where the exact decrement is below the bound, the fit is
+    returned with it; where not, Newton-Raphson goes on from there (the
+    ``options`` of :func:`newton`: ``tol``, ``max_iter``...), its rows
+    appended, and the estimate moves."""
+    if fit.certified:
+        return fit
+    evaluation = objective(fit.beta, True)
+    rows = fit.history.to_dict("records")
+    row = dict(rows[-1], max_change=0.0, step=0.0)
+    try:
+        cho = _factor(evaluation)
+    except SingularInformation:
+        cho = ()
+    if cho:
+        row["decrement"] = float(
+            evaluation.score @ linalg.cho_solve(cho, evaluation.score)
+        )
+    row.update(loglik=evaluation.value)
+    row["pass"] = NEWTON_PASS
+    certificate = CERTIFICATE * options.get("tol", 1e-8) ** 2 * value_scale(evaluation)
+    if cho and row["decrement"] / 2 <= certificate:
+        return _result(
+            fit.beta, evaluation, True, fit.n_iter, [*rows, row], fit.message, cho
+        )
+    more = newton(objective, fit.beta, first=evaluation, **options)
+    offset = fit.n_iter
+    extra = more.history.to_dict("records")
+    for r in extra:
+        r["iteration"] += offset
+    return replace(more, n_iter=more.n_iter + offset, history=_history([*rows, *extra]))
 
 
 def _evaluated(objective, beta):
@@ -394,8 +467,12 @@ def _line_search(
     return beta, None, 0.0
 
 
+def _history(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS).astype({"pass": str})
+
+
 def _result(beta, evaluation, converged, n_iter, rows, message, cho):
-    history = pd.DataFrame(rows, columns=HISTORY_COLUMNS).astype({"pass": str})
+    history = _history(rows)
     beta = beta.copy()
     beta.flags.writeable = False
     return NewtonResult(beta, evaluation, converged, n_iter, history, message, cho)

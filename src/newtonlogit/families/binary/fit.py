@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -22,7 +22,13 @@ from ...exceptions import (
 )
 from ...inference.covariance import check_cov_type, group_codes
 from ...solver import warmstart
-from ...solver.newton import NewtonResult, cho_inverse, newton, warn_if_not_converged
+from ...solver.newton import (
+    NewtonResult,
+    cho_inverse,
+    newton,
+    warn_if_not_converged,
+)
+from ...solver.newton import certify as certify_fit
 from ...solver.objective import Restricted, Ridge, aliased_columns
 from ...solver.refit import Refitter
 from .firth import FIRTH_PENALTIES, finish_firth
@@ -164,6 +170,72 @@ def logit(
     x            0.232
     Name: std_err, dtype: float64
     """
+    return fit_logit(
+        X,
+        y,
+        data=data,
+        missing=missing,
+        weights=weights,
+        offset=offset,
+        fit_intercept=fit_intercept,
+        penalty=penalty,
+        alpha=alpha,
+        tol=tol,
+        max_iter=max_iter,
+        drop_collinear=drop_collinear,
+        start=start,
+        feature_names=feature_names,
+        callback=callback,
+        cov_type=cov_type,
+        groups=groups,
+        subsample_start=subsample_start,
+    ).finish()
+
+
+@dataclass(frozen=True)
+class PendingLogit:
+    """A fit whose results are still to be made: ``coef`` (every coefficient,
+    intercept first, 0 for dropped ones) and ``n_iter`` as the solver left
+    them, and ``finish() -> LogitResults``."""
+
+    coef: np.ndarray
+    n_iter: int
+    finish: Callable[[], LogitResults]
+
+
+def fit_logit(
+    X,
+    y=None,
+    *,
+    data=None,
+    missing="raise",
+    weights=None,
+    offset=None,
+    fit_intercept=True,
+    penalty=None,
+    alpha=0.0,
+    tol=1e-8,
+    max_iter=100,
+    drop_collinear=False,
+    start=None,
+    feature_names=None,
+    callback=None,
+    cov_type="nonrobust",
+    groups=None,
+    subsample_start=True,
+    certify=True,
+):
+    """:func:`logit` in two parts: the fit, and a :class:`PendingLogit`
+    whose ``finish()`` makes the results (covariance, fit statistics).
+
+    ``certify=False`` (unpenalized and L2 fits) lets a steered fit stop
+    before the certificate's pass (:func:`newtonlogit.solver.newton.newton`):
+    ``coef`` is then the estimate a caller that only predicts needs
+    (:class:`~newtonlogit.LogisticRegression`), and ``finish`` evaluates the
+    certificate first, going on from there in the rare case it asks for
+    more (the results' coefficients are then the final ones). Until
+    ``finish`` is called, the pending fit holds the data.
+    """
     if penalty not in PENALTIES:
         raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}")
     alpha, tol, max_iter = check_solver_options(alpha, tol, max_iter)
@@ -252,9 +324,59 @@ def logit(
         callback=callback,
         monitor=monitor,
         held=held,
+        certify=certify or penalty in FIRTH_PENALTIES,
     )
+    warn_if_not_converged(fit, _separation_found(monitor), "penalty='firth'")
+    options = dict(
+        tol=solver_tol, max_iter=max_iter, callback=callback, monitor=monitor
+    )
+
+    def finish(fit: NewtonResult = fit) -> LogitResults:
+        if not fit.certified:  # (converged, as far as the held information saw)
+            fit = certify_fit(objective, fit, **options)
+            warn_if_not_converged(fit, _separation_found(monitor), "penalty='firth'")
+        return _finish(
+            fit,
+            design,
+            likelihood,
+            backend,
+            inputs,
+            monitor,
+            free,
+            refit,
+            penalty=penalty,
+            alpha=alpha,
+            cov_type=cov_type,
+            n_groups=n_groups,
+            tol=tol,
+            max_iter=max_iter,
+        )
+
+    coef = np.zeros(len(names))
+    coef[free] = fit.beta
+    return PendingLogit(coef, fit.n_iter, finish)
+
+
+def _finish(
+    fit,
+    design,
+    likelihood,
+    backend,
+    inputs,
+    monitor,
+    free,
+    refit,
+    *,
+    penalty,
+    alpha,
+    cov_type,
+    n_groups,
+    tol,
+    max_iter,
+) -> LogitResults:
+    """The results of a certified fit: warnings, covariance, statistics."""
+    names = design.coef_names
     separation = _separation_found(monitor)
-    warn_if_not_converged(fit, separation, "penalty='firth'")
     beta = np.zeros(len(names))
     beta[free] = fit.beta
     refit = replace(refit, beta=beta)
