@@ -46,7 +46,7 @@ from scipy.special import gammaln
 from ..backends.namespace import to_numpy
 from ..exceptions import DataError
 from .checks import checked_names
-from .design import Design, Inputs
+from .design import Design, Inputs, Totals
 
 
 def make_dask_design(
@@ -102,6 +102,7 @@ def make_dask_design(
         fit_intercept,
         classes,
         summary["constant"],
+        totals=summary.get("totals"),
     )
 
 
@@ -227,7 +228,9 @@ def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
     Finds the classes of a label response and ``sum w log C(n, y)`` of a counts
     response, and raises naming the partition and row of the first bad value.
     ``all_labels``: return every distinct label (sorted) as ``labels``, for a
-    family's own reader, instead of requiring two.
+    family's own reader, instead of requiring two. A binary response's
+    :class:`~.design.Totals` come from the same pass (``totals``), so that no
+    later pass reads these columns for them.
     """
     ys = np.ravel(response.to_delayed())
     ws = [None] * len(ys) if w is None else np.ravel(w.to_delayed())
@@ -249,10 +252,27 @@ def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
                 )
     if w is not None and not any(part["positive_weight"] for part in parts):
         raise DataError("weights are all zero: nothing to fit")
+
+    def total(key):
+        return sum(part[key] for part in parts)
+
+    def totals(events, trials):
+        n = int(starts[-1])
+        return Totals(
+            float(events),
+            float(trials),
+            float(total("weight_sum")) if w is not None else float(n),
+            int(total("positive")) if w is not None else n,
+            float(total("offset_sum")) if off is not None else 0.0,
+        )
+
     if response.ndim == 2:
         if not any(part["positive_trials"] for part in parts):
             raise DataError("every row has zero trials: nothing to fit")
-        return {"constant": float(sum(part["constant"] for part in parts))}
+        return {
+            "constant": float(total("constant")),
+            "totals": totals(total("events"), total("trials")),
+        }
     labels = [part["labels"] for part in parts if len(part["labels"])]
     classes = np.unique(np.concatenate(labels)) if labels else np.array([])
     if all_labels:
@@ -263,7 +283,14 @@ def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
             f"y must have exactly two classes for binary logistic regression; "
             f"found {classes.size} ({shown}{', ...' if classes.size > 5 else ''})"
         )
-    return {"classes": tuple(classes.tolist()), "constant": 0.0}
+    counted = [part for part in parts if len(part["labels"])]
+    events = sum(float(np.sum(p["counts"][p["labels"] == classes[1]])) for p in counted)
+    trials = sum(float(np.sum(p["counts"])) for p in counted)
+    return {
+        "classes": tuple(classes.tolist()),
+        "constant": 0.0,
+        "totals": totals(events, trials),
+    }
 
 
 def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
@@ -278,8 +305,12 @@ def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
         w = w.astype(np.float64)
         out["weights"] = _first(~np.isfinite(w) | (w < 0), "is negative or not finite")
         out["positive_weight"] = bool((w > 0).any())
+        out["weight_sum"] = float(np.sum(w))
+        out["positive"] = int(np.count_nonzero(w > 0))
     if off is not None:
-        out["offset"] = _first(~np.isfinite(off.astype(np.float64)), "is not finite")
+        off = off.astype(np.float64)
+        out["offset"] = _first(~np.isfinite(off), "is not finite")
+        out["offset_sum"] = float(np.sum(off))
     if y.ndim == 2:
         counts = y.astype(np.float64)
         bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
@@ -293,12 +324,18 @@ def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
             )
             out["constant"] = float(np.sum(log_choose if w is None else w * log_choose))
             out["positive_trials"] = bool((trials > 0).any())
+            ones = 1.0 if w is None else w
+            out["events"] = float(np.sum(ones * counts[:, 0]))
+            out["trials"] = float(np.sum(ones * trials))
         return out
     missing = ~np.isfinite(y) if y.dtype.kind == "f" else np.asarray(pd.isna(y))
     out["y"] = _first(missing, "has a missing or non-finite value")
     if out["y"] is None:
-        # (a binary fit needs only a few: more than two is an error already)
-        out["labels"] = np.unique(y)[:keep]
+        # (a binary fit needs only a few: more than two is an error already),
+        # with the (weighted) number of rows of each
+        labels, codes = np.unique(y, return_inverse=True)
+        counts = np.bincount(codes.ravel(), weights=w, minlength=labels.size)
+        out["labels"], out["counts"] = labels[:keep], counts[:keep]
     return out
 
 

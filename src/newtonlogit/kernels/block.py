@@ -17,6 +17,10 @@ Conventions
   array-API functions on the block, so the same code runs on NumPy, CuPy and
   Dask chunks. Operations on ``X`` that depend on its storage go through
   :func:`newtonlogit.kernels.ops.block_ops`.
+- A kernel that never reads ``X`` (only ``y``, ``trials``, ``weights``,
+  ``offset``) is marked :func:`response_only`: a backend that reads its data
+  from files (Dask) then leaves ``X`` out of the pass, and counts the pass
+  as one over the response (:class:`newtonlogit.backends.passes.PassCount`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,19 @@ class Block(NamedTuple):
     # Codes of groups of rows that stay together in one block (the strata of a
     # matched design); rows of a group are contiguous.
     segments: Array | None = None
+
+
+def response_only(kernel):
+    """Mark ``kernel`` as reading no ``X``: its block's ``X`` may then be a
+    stand-in of no columns (see :func:`reads_X`)."""
+    kernel.reads_X = False
+    return kernel
+
+
+def reads_X(kernel) -> bool:
+    """Whether ``kernel`` reads its block's ``X`` (true unless marked
+    :func:`response_only`)."""
+    return getattr(kernel, "reads_X", True)
 
 
 def exp_neg_abs(xp, eta):

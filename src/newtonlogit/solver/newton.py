@@ -127,6 +127,7 @@ def newton(
     callback: Callable[[dict], None] | None = None,
     monitor: Callable[[str, np.ndarray, Evaluation, list], str | None] | None = None,
     held: np.ndarray | None = None,
+    score_pass_cost: float | None = None,
 ) -> NewtonResult:
     """Maximize ``objective`` by damped Newton-Raphson.
 
@@ -163,6 +164,12 @@ def newton(
         objective offering score passes, steps are steered by held information
         and iterates evaluated by score passes (see the Notes); ``first`` may
         then be a score pass's evaluation.
+    score_pass_cost : float, optional
+        What a score pass costs in passes that also evaluate the information
+        (default ``SCORE_PASS_COST``, measured in memory). A backend that
+        streams its data gives its own (:class:`DaskBackend`'s streamed
+        passes cost the read whatever they compute: 1); at 1 or more a score
+        pass saves nothing, and ``held`` is not used.
 
     Notes
     -----
@@ -175,7 +182,9 @@ def newton(
     one: it depends on the scale of each column.
     """
     beta = np.array(beta0, dtype=np.float64)
+    cost = SCORE_PASS_COST if score_pass_cost is None else float(score_pass_cost)
     steer = held is not None and bool(getattr(objective, "score_passes", False))
+    steer = steer and cost < 1.0
     held_cho = ()
     if steer:
         try:
@@ -244,7 +253,9 @@ def newton(
         if it == max_iter:
             break
         step = _step_length(decrement, current.weight_sum, step_cap)
-        full = not steer or step < 1.0 or _wants_information(rows, 2 * certificate)
+        full = (
+            not steer or step < 1.0 or _wants_information(rows, 2 * certificate, cost)
+        )
         beta_new, new, step = _line_search(
             objective, beta, current, direction, step, True if full else "score"
         )
@@ -274,7 +285,9 @@ def newton(
     return finish(False, message, cho)
 
 
-def _wants_information(rows: list[dict], bound: float) -> bool:
+def _wants_information(
+    rows: list[dict], bound: float, cost: float = SCORE_PASS_COST
+) -> bool:
     """Whether a steered fit's next iterate should have its information
     evaluated, from the decrements so far and the certificate's ``bound`` on
     the decrement.
@@ -283,9 +296,9 @@ def _wants_information(rows: list[dict], bound: float) -> bool:
     ``REFRESH_RATIO`` (the steering information has gone stale), where the
     decrement predicted at the next iterate at the last step's rate is below
     a tenth of the bound (the certificate's pass), and, after a score pass, where the
-    score passes needed at that rate would cost more than evaluating the
-    information now and two steps later (a plain Newton step from it and one
-    score pass before the certificate).
+    score passes needed at that rate (``cost`` each, in Newton passes) would
+    cost more than evaluating the information now and two steps later (a
+    plain Newton step from it and one score pass before the certificate).
     """
     last = rows[-1]["decrement"]
     if len(rows) < 2 or not rows[-2]["decrement"] > 0:
@@ -298,7 +311,7 @@ def _wants_information(rows: list[dict], bound: float) -> bool:
     if rows[-1]["pass"] == NEWTON_PASS or rate <= 0:
         return False
     needed = np.ceil(np.log(last / bound) / np.log(1.0 / rate))
-    return (needed - 1) * SCORE_PASS_COST + 1 > 2 + SCORE_PASS_COST
+    return (needed - 1) * cost + 1 > 2 + cost
 
 
 def _evaluated(objective, beta):

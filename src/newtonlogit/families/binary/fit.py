@@ -12,7 +12,6 @@ import numpy as np
 from scipy.special import logit as _logit
 
 from ...backends import backend_for
-from ...backends.namespace import namespace_of
 from ...backends.threads import with_one_blas_thread
 from ...data.design import Design, check_information, make_design
 from ...data.inputs import check_solver_options, resolve_inputs
@@ -252,6 +251,7 @@ def logit(
         callback=callback,
         monitor=monitor,
         held=held,
+        score_pass_cost=getattr(backend, "score_pass_cost", None),
     )
     separation = _separation_found(monitor)
     warn_if_not_converged(fit, separation, "penalty='firth'")
@@ -282,6 +282,7 @@ def logit(
             at_estimate=fit.evaluation if np.array_equal(res.coef, fit.beta) else None,
         ),
     )
+    res = replace(res, passes=backend.passes.as_dict())
     getattr(backend, "release", lambda: None)()  # drop data cached for the fit
     return inputs.attach(res)
 
@@ -333,9 +334,7 @@ def _results(
         cov = cho_inverse(fit.cho)
     else:
         cov = np.full((len(names), len(names)), np.nan)
-    n_obs = design.n_rows
-    if design.weights is not None:
-        n_obs = int(namespace_of(design.weights).count_nonzero(design.weights > 0))
+    n_obs = design.n_positive()
     return LogitResults(
         coef_names=tuple(names),
         coef=fit.beta,
