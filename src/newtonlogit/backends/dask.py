@@ -209,8 +209,12 @@ class DaskBackend:
         job = dask.delayed(_Pass(kernel, args, fields, names), traverse=False)
         starts = (0, *self.stops[:-1])
         parts = [
-            dask.delayed(_partition_sums, pure=False)(job, i, start, *chunks)
-            for i, (start, chunks) in enumerate(zip(starts, self._partitions(fields)))
+            dask.delayed(_partition_sums, pure=False)(
+                job, i, start, *chunks, rows=stop - start
+            )
+            for i, (start, stop, chunks) in enumerate(
+                zip(starts, self.stops, self._partitions(fields))
+            )
         ]
         try:
             (total,) = dask.compute(_tree_sum(parts))
@@ -314,8 +318,18 @@ def _block(job: _Pass, chunks) -> Block:
     return Block(**parts)
 
 
-def _partition_sums(job: _Pass, index: int, start: int, *chunks):
-    """Run on a worker: the kernel's sums over one partition, in row blocks."""
+def _partition_sums(job: _Pass, index: int, start: int, *chunks, rows=None):
+    """Run on a worker: the kernel's sums over one partition, in row blocks.
+
+    ``rows``: the partition's length as the design took it (from a source's
+    metadata, say), checked against every chunk's.
+    """
+    if rows is not None and any(chunk.shape[0] != rows for chunk in chunks):
+        found = sorted({int(chunk.shape[0]) for chunk in chunks})
+        raise DataError(
+            f"partition {index} has {found} rows where {rows} were expected "
+            "(the source changed since the fit began?): partition the data again"
+        )
     block = _block(job, chunks)
     if block.X.shape[0] == 0:
         return None

@@ -150,17 +150,36 @@ def as_dask_matrix(X: Any) -> da.Array:
 def frame_to_array(frame: Any) -> da.Array:
     """A dask DataFrame or Series as a dask array with known chunk sizes.
 
-    Not ``to_dask_array(lengths=True)``: dask-expr may fuse a Parquet-backed
-    frame's partitions after column projection, so the lengths it computes can
-    belong to another partitioning than the array it returns. Counting the rows
-    of the array's own chunks costs one pass but is always consistent.
+    The lengths come from the source's metadata where it has them (Parquet
+    footers, a frame made from pandas), read nowhere, when they describe the
+    array's partitions: dask-expr may fuse a Parquet-backed frame's partitions
+    after column projection (then there are fewer). Otherwise the rows of the
+    array's own chunks are counted, one pass over the frame's columns.
+    (Dask's backend checks every partition's rows against these lengths.)
     """
     with warnings.catch_warnings():  # strings become objects: fine for labels
         warnings.filterwarnings("ignore", "Dask currently has limited support")
         arr = frame.to_dask_array()
-    if any(np.isnan(c) for c in arr.chunks[0]):
-        arr.compute_chunk_sizes()
+        if any(np.isnan(c) for c in arr.chunks[0]):
+            lengths = _metadata_lengths(frame)
+            if lengths is not None and len(lengths) == arr.numblocks[0]:
+                arr = frame.to_dask_array(lengths=lengths)
+            else:
+                arr.compute_chunk_sizes()
     return arr
+
+
+def _metadata_lengths(frame: Any) -> tuple | None:
+    """The frame's partition lengths where dask-expr knows them unread."""
+    try:  # (dask-expr's expressions: not public API, so any failure is a no)
+        from dask.dataframe.dask_expr._expr import Lengths, Literal
+
+        lengths = Lengths(frame.expr).optimize()
+    except Exception:  # noqa: BLE001
+        return None
+    return (
+        tuple(int(n) for n in lengths.value) if isinstance(lengths, Literal) else None
+    )
 
 
 def _numeric(dtype) -> bool:
@@ -253,25 +272,17 @@ def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
     if w is not None and not any(part["positive_weight"] for part in parts):
         raise DataError("weights are all zero: nothing to fit")
 
-    def total(key):
-        return sum(part[key] for part in parts)
-
     def totals(events, trials):
-        n = int(starts[-1])
-        return Totals(
-            float(events),
-            float(trials),
-            float(total("weight_sum")) if w is not None else float(n),
-            int(total("positive")) if w is not None else n,
-            float(total("offset_sum")) if off is not None else 0.0,
-        )
+        keys = ("weight_sum", "positive", "offset_sum")
+        sums = {k: sum(part[k] for part in parts) for k in keys}
+        return Totals(float(events), float(trials), **sums)
 
     if response.ndim == 2:
         if not any(part["positive_trials"] for part in parts):
             raise DataError("every row has zero trials: nothing to fit")
         return {
-            "constant": float(total("constant")),
-            "totals": totals(total("events"), total("trials")),
+            "constant": float(sum(part["constant"] for part in parts)),
+            "totals": totals(*(sum(p[k] for p in parts) for k in ("events", "trials"))),
         }
     labels = [part["labels"] for part in parts if len(part["labels"])]
     classes = np.unique(np.concatenate(labels)) if labels else np.array([])
@@ -301,6 +312,7 @@ def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
     """
     y, w, off = (None if a is None else to_numpy(a) for a in (y, w, off))
     out = {"y": None, "weights": None, "offset": None, "labels": ()}
+    out.update(weight_sum=float(len(y)), positive=len(y), offset_sum=0.0)
     if w is not None:
         w = w.astype(np.float64)
         out["weights"] = _first(~np.isfinite(w) | (w < 0), "is negative or not finite")
