@@ -44,4 +44,4 @@ class PassCount:
             self.response += 1
 
     def as_dict(self) -> dict[str, float]:
-        return {"X": self.X, "response": self.response}
+        return {"X": float(self.X), "response": self.response}
