@@ -30,7 +30,7 @@ reading only the partitions that hold them; :meth:`DaskBackend.sampling_frame`
 says where to draw them from. Persisted partitions are in memory, so the rows
 are drawn from all of them, as in memory. Streamed ones are read whole from
 the source, so the rows are drawn from a few partitions picked at random,
-just enough to hold them: at 100 partitions and one row in 20, 5 to 6
+just enough to hold them: at 100 equal partitions and one row in 20, 5
 partitions, a twentieth of a pass over ``X``. Streamed, a pass costs the read
 of every partition whatever it computes, so a score-only pass saves nothing
 over a Newton pass (``score_pass_cost``): the fit then takes plain Newton
