@@ -438,3 +438,20 @@ def test_parquet_lengths_come_from_the_footers(tmp_path):
     # do not describe them, and the rows are counted
     y = frame_to_array(frame["y"])
     assert sum(y.chunks[0]) == 1200 and len(y.chunks[0]) < 3
+
+
+def test_response_only_and_subsample_tasks_on_device_chunks():
+    # array_api_strict stands in for CuPy chunks, as in the test above
+    xps = pytest.importorskip("array_api_strict")
+    from newtonlogit.backends.dask import _partition_sums, _Pass, _take_rows
+    from newtonlogit.families.binary import kernels as _kernels
+
+    X, y, _ = make_logit_data(n=300, p=2, seed=10)
+    job = _Pass(_kernels.null_sums, (np.array([0.3]),), ("y",), ("a", "b"))
+    got = _partition_sums(job, 0, 0, xps.asarray(y), rows=300)
+    for g, w in zip(got, _partition_sums(job, 0, 0, y, rows=300)):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    rows = np.array([3, 7, 299])
+    taken = _take_rows(rows, xps.asarray(X), xps.asarray(y))
+    np.testing.assert_array_equal(np.asarray(taken[0]), X[rows])
+    np.testing.assert_array_equal(np.asarray(taken[1]), y[rows])

@@ -71,7 +71,7 @@ import numpy as np
 from ..exceptions import DataError
 from ..kernels.block import Block, reads_X
 from . import backend_for
-from .namespace import namespace_of, to_numpy
+from .namespace import device_of, namespace_of, to_numpy
 from .passes import PassCount
 
 # Partial sums are added in groups of this many per task: a tree of depth
@@ -305,8 +305,13 @@ def _add_sums(*parts):
 
 
 def _take_rows(local: np.ndarray, *chunks):
-    """Run on a worker: the given rows of one partition's chunks."""
-    return tuple(chunk[local] for chunk in chunks)
+    """Run on a worker: the given rows of one partition's chunks (taken where
+    they live: NumPy, or CuPy on its GPU)."""
+    out = []
+    for chunk in chunks:
+        xp = namespace_of(chunk)
+        out.append(xp.take(chunk, xp.asarray(local, device=device_of(chunk)), axis=0))
+    return tuple(out)
 
 
 def _block(job: _Pass, chunks) -> Block:
