@@ -417,12 +417,13 @@ def test_response_only_pass_leaves_X_out(client):
 
 
 def test_parquet_lengths_come_from_the_footers(tmp_path):
-    from newtonlogit.data.dask import frame_to_array
+    from newtonlogit.data.dask import encode_dask_formula, frame_to_array
 
     rng = np.random.default_rng(9)
     for i, m in enumerate((300, 400, 500)):
         df = pd.DataFrame(rng.standard_normal((m, 6)), columns=list("abcdef"))
-        df.assign(y=(df["a"] > 0).astype(float)).to_parquet(tmp_path / f"{i}.pq")
+        y = rng.random(m) < 1 / (1 + np.exp(-df["a"]))
+        df.assign(y=y.astype(float)).to_parquet(tmp_path / f"{i}.pq")
     frame = dd.read_parquet(str(tmp_path / "*.pq"))
 
     def refuse(*args, **kwargs):
@@ -438,6 +439,17 @@ def test_parquet_lengths_come_from_the_footers(tmp_path):
     # do not describe them, and the rows are counted
     y = frame_to_array(frame["y"])
     assert sum(y.chunks[0]) == 1200 and len(y.chunks[0]) < 3
+    # a formula's model matrix: the footers' lengths of the columns it reads
+    # (all six: not fused), or its partitions' rows counted (one: fused)
+    formula = "y ~ a + b + c + d + e + f"
+    assert encode_dask_formula(formula, frame).X.chunks[0] == (300, 400, 500)
+    with dask.config.set({"newtonlogit.persist": False}):
+        res = nl.logit(formula, data=frame)
+    ref = nl.logit(formula, data=frame.compute())
+    np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-9)
+    X = encode_dask_formula("y ~ a", frame).X
+    parts = X.to_delayed().ravel()
+    assert X.chunks[0] == tuple(len(p) for p in dask.compute(*parts))
 
 
 def test_response_only_and_subsample_tasks_on_device_chunks():

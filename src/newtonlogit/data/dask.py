@@ -147,21 +147,21 @@ def as_dask_matrix(X: Any) -> da.Array:
     return X
 
 
-def frame_to_array(frame: Any) -> da.Array:
+def frame_to_array(frame: Any, rows_of: Any = None) -> da.Array:
     """A dask DataFrame or Series as a dask array with known chunk sizes.
 
-    The lengths come from the source's metadata where it has them (Parquet
-    footers, a frame made from pandas), read nowhere, when they describe the
-    array's partitions: dask-expr may fuse a Parquet-backed frame's partitions
-    after column projection (then there are fewer). Otherwise the rows of the
-    array's own chunks are counted, one pass over the frame's columns.
-    (Dask's backend checks every partition's rows against these lengths.)
+    The lengths come from the source's metadata, read nowhere, where they
+    describe the array's partitions (dask-expr may fuse a Parquet-backed
+    frame's partitions after column projection: then there are fewer), else
+    the rows of the array's own chunks are counted, one pass over its columns.
+    ``rows_of``: the frame ``frame`` was mapped from, partition by partition
+    and row for row (a formula's encoding). The backend checks them all.
     """
     with warnings.catch_warnings():  # strings become objects: fine for labels
         warnings.filterwarnings("ignore", "Dask currently has limited support")
         arr = frame.to_dask_array()
         if any(np.isnan(c) for c in arr.chunks[0]):
-            lengths = _metadata_lengths(frame)
+            lengths = _metadata_lengths(frame if rows_of is None else rows_of)
             if lengths is not None and len(lengths) == arr.numblocks[0]:
                 arr = frame.to_dask_array(lengths=lengths)
             else:
@@ -423,7 +423,9 @@ def encode_dask_formula(
             "add it as a column of data first"
         )
     meta = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in spec.columns})
-    X = data.map_partitions(_encode_partition, spec, meta=meta)
+    used = [v for v in spec.variables if v in data.columns]  # X's passes read these
+    used = data[used] if used else data
+    X = frame_to_array(used.map_partitions(_encode_partition, spec, meta=meta), used)
     response = list(spec.response)
     y = data[response] if len(response) == 2 else data[response[0]]
     resolved = {
