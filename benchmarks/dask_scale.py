@@ -4,11 +4,14 @@ Writes a Parquet dataset several times larger than the summed memory limit of a
 ``LocalCluster``'s workers, then fits it with
 
 - ``newtonlogit.logit`` (exact Newton, partitions streamed from Parquet),
+- the same with ``subsample_start=False``: the previous method, Newton from
+  the intercept-only start (no warm start from a sample of partitions),
 - dask-ml ``LogisticRegression(solver="newton")`` (unpenalized Newton),
 - dask-ml ``LogisticRegression()`` (its default: ADMM, L2 with C=1),
 
 each in a fresh process with a fresh cluster of the same shape, and reports
-total time, time per iteration, peak worker memory (the RSS the workers
+total time, time per iteration, newtonlogit's passes over X (``res.passes``:
+each reads every partition of X), peak worker memory (the RSS the workers
 report to the scheduler, sampled every 0.5 s) and the ratios to newtonlogit.
 Each fit has a wall-clock limit; one that runs past it is reported as such.
 
@@ -16,6 +19,11 @@ Usage (needs ``pip install dask-ml``; writes under benchmarks/_data/)::
 
     python benchmarks/dask_scale.py                    # ~6.3 GB, 4 x 500 MB
     python benchmarks/dask_scale.py --rows 400000 --workers 2   # smoke test
+    python benchmarks/dask_scale.py --rows 400000 --workers 2 --stream \
+        --methods newtonlogit,"newtonlogit (previous)"   # without dask-ml
+
+``--stream`` never persists the partitions (as for data larger than the
+workers' memory), so that a smoke-sized run streams every pass from Parquet.
 
 The data are deleted at the end unless ``--keep-data``.
 """
@@ -23,6 +31,7 @@ The data are deleted at the end unless ``--keep-data``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shutil
 import subprocess
@@ -34,7 +43,12 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-METHODS = ("newtonlogit", "dask-ml newton", "dask-ml admm (default)")
+METHODS = (
+    "newtonlogit",
+    "newtonlogit (previous)",
+    "dask-ml newton",
+    "dask-ml admm (default)",
+)
 
 
 def write_data(path: Path, rows: int, features: int, rows_per_file: int) -> dict:
@@ -118,6 +132,7 @@ class MemoryMonitor:
 
 def run_one(method: str, args) -> dict:
     """One fit in this process, on a fresh cluster; prints a JSON line."""
+    import dask
     import dask.array as da
     import distributed
 
@@ -134,19 +149,37 @@ def run_one(method: str, args) -> dict:
     ):
         X, y = load(path, meta)
         stamps: list[float] = []
+        passes = None
+        # the library is imported, here and on the workers, before the clock
+        # starts: a fit's time, not an import's (newtonlogit's import, with
+        # pandas and SciPy, took ~2 s here and ~1 s on a fresh worker)
+        if method.startswith("newtonlogit"):
+            import newtonlogit as nl
+            from newtonlogit.backends.dask import should_persist
+
+            library = "newtonlogit"
+        else:
+            from dask_ml.linear_model import LogisticRegression
+
+            library = "dask_ml.linear_model"
+        client.run(importlib.import_module, library)
         start = time.perf_counter()
-        with MemoryMonitor(client) as memory:
-            if method == "newtonlogit":
-                import newtonlogit as nl
-
-                res = nl.logit(X, y, callback=lambda row: _stamp(stamps))
-                from newtonlogit.backends.dask import should_persist
-
-                coef, n_iter = res.coef, res.n_iter
-                note = f"{res.message}; persisted: {should_persist(X.nbytes)}"
+        with (
+            MemoryMonitor(client) as memory,
+            dask.config.set({"newtonlogit.persist": False if args.stream else "auto"}),
+        ):
+            if method.startswith("newtonlogit"):
+                res = nl.logit(
+                    X,
+                    y,
+                    callback=lambda row: _stamp(stamps),
+                    subsample_start=method == "newtonlogit",
+                )
+                coef, n_iter, passes = res.coef, res.n_iter, res.passes["X"]
+                persisted = not args.stream and should_persist(X.nbytes)
+                kinds = "/".join(res.history["pass"].str[0])
+                note = f"{res.message}; persisted: {persisted}; passes {kinds}"
             else:
-                from dask_ml.linear_model import LogisticRegression
-
                 original = da.compute
 
                 def counted(*a, **k):  # dask-glm computes once per iteration
@@ -166,6 +199,7 @@ def run_one(method: str, args) -> dict:
         "method": method,
         "total_s": total,
         "n_iter": n_iter,
+        "passes_X": passes,
         "per_iter_s": _per_iteration(stamps, total, n_iter),
         "peak_worker_rss": memory.peak_worker,
         "peak_total_rss": memory.peak_total,
@@ -199,6 +233,12 @@ def main(argv=None) -> None:
     parser.add_argument("--timeout", type=float, default=1500, help="s per fit")
     parser.add_argument("--data", default=str(HERE / "_data" / "dask_scale"))
     parser.add_argument("--keep-data", action="store_true")
+    parser.add_argument("--stream", action="store_true", help="never persist")
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help="comma-separated, of " + ", ".join(METHODS),
+    )
     parser.add_argument("--run", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--json", default=str(HERE / "_data" / "dask_scale.json"))
     args = parser.parse_args(argv)
@@ -216,9 +256,12 @@ def main(argv=None) -> None:
         f"{args.memory}",
         flush=True,
     )
+    methods = [m.strip() for m in args.methods.split(",")]
+    if unknown := set(methods) - set(METHODS):
+        parser.error(f"unknown method(s) {sorted(unknown)}")
     results = []
     try:
-        for method in METHODS:
+        for method in methods:
             results.append(_run_subprocess(method, args))
     finally:
         if not args.keep_data:
@@ -230,6 +273,7 @@ def main(argv=None) -> None:
 def _run_subprocess(method: str, args) -> dict:
     command = [sys.executable, __file__, "--run", method, "--data", args.data]
     command += ["--workers", str(args.workers), "--memory", args.memory]
+    command += ["--stream"] if args.stream else []
     t = time.perf_counter()
     try:
         done = subprocess.run(
@@ -243,7 +287,7 @@ def _run_subprocess(method: str, args) -> dict:
             if ln.startswith("stamp ")
         ]
         seen = ""
-        if method != "newtonlogit":  # dask-ml: the first pass normalizes
+        if method.startswith("dask-ml"):  # the first pass normalizes
             stamps = stamps[1:]
         if len(stamps) >= 2:
             per = np.median(np.diff(stamps))
@@ -264,31 +308,46 @@ def _run_subprocess(method: str, args) -> dict:
 
 
 def report(meta: dict, args, results: list[dict]) -> str:
-    """A Markdown table, ratios relative to newtonlogit."""
-    base = results[0] if "failed" not in results[0] else None
+    """A Markdown table, ratios relative to newtonlogit; then newtonlogit's
+    passes over X and time against the previous method of the same run."""
+    done = {r["method"]: r for r in results if "failed" not in r}
+    base = done.get("newtonlogit")
     lines = [
         f"{meta['rows']:,} rows x {meta['features']} features, "
         f"{meta['bytes'] / 1e9:.2f} GB of Parquet in {len(meta['lengths'])} files; "
-        f"LocalCluster of {args.workers} workers x 1 thread x {args.memory}.",
+        f"LocalCluster of {args.workers} workers x 1 thread x {args.memory}"
+        f"{'; partitions streamed (--stream)' if args.stream else ''}.",
         "",
-        "| method | total | iterations | per iteration | peak worker RSS | "
-        "total / newtonlogit | per iteration / newtonlogit | max abs error vs "
-        "true coef |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| method | total | iterations | passes over X | per iteration | "
+        "peak worker RSS | total / newtonlogit | per iteration / newtonlogit | "
+        "max abs error vs true coef |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         if "failed" in r:
-            lines.append(f"| {r['method']} | {r['failed']} | | | | | | |")
+            lines.append(f"| {r['method']} | {r['failed']} | | | | | | | |")
             continue
         ratio = per = "1.00"
         if base is not None and r is not base:
             ratio = f"{r['total_s'] / base['total_s']:.2f}"
             per = f"{r['per_iter_s'] / base['per_iter_s']:.2f}"
+        passes = "" if r.get("passes_X") is None else f"{r['passes_X']:.2f}"
         lines.append(
-            f"| {r['method']} | {r['total_s']:.0f} s | {r['n_iter']} | "
-            f"{r['per_iter_s']:.1f} s | {r['peak_worker_rss'] / 1e6:.0f} MB | "
+            f"| {r['method']} | {r['total_s']:.1f} s | {r['n_iter']} | {passes} | "
+            f"{r['per_iter_s']:.2f} s | {r['peak_worker_rss'] / 1e6:.0f} MB | "
             f"{ratio} | {per} | {r['max_abs_err_vs_truth']:.2g} |"
         )
+    previous = done.get("newtonlogit (previous)")
+    if base is not None and previous is not None:
+        lines += [
+            "",
+            f"newtonlogit against the previous method (intercept-only start): "
+            f"{base['passes_X']:.2f} passes over X against "
+            f"{previous['passes_X']:.2f} "
+            f"({base['passes_X'] / previous['passes_X']:.2f}); "
+            f"{base['total_s']:.1f} s against {previous['total_s']:.1f} s "
+            f"(time ratio {base['total_s'] / previous['total_s']:.2f}).",
+        ]
     return "\n".join(lines)
 
 

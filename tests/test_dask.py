@@ -309,3 +309,161 @@ def test_partition_tasks_run_device_chunks_through_their_own_backend():
     bad = y.copy()
     bad[7] = np.nan
     assert _partition_summary(xps.asarray(bad), None, None)["y"][0] == 7
+
+
+# -- passes over X ------------------------------------------------------------
+# 120,000 rows in 6 partitions: large enough for a warm start (10,000 rows,
+# drawn from one partition when streamed), small enough for a test.
+PASS_ROWS, PASS_PARTS, PASS_P = 120_000, 6, 4
+
+
+def _pass_part(i: int, what: str, log: str | None = None) -> np.ndarray:
+    """Partition ``i`` of the pass tests' data (made where it is read, as a
+    file would be; each read of X is logged to ``log``, one line a read)."""
+    if log is not None and what == "X":
+        with open(log, "a") as f:
+            f.write(f"{i}\n")
+    m = PASS_ROWS // PASS_PARTS
+    rng = np.random.default_rng([7, i])
+    X = rng.standard_normal((m, PASS_P))
+    offset = rng.normal(scale=0.3, size=m)
+    eta = 0.3 + X @ np.linspace(-1, 1, PASS_P) + offset
+    y = (rng.random(m) < 1 / (1 + np.exp(-eta))).astype(np.float64)
+    return {"X": X, "y": y, "offset": offset}[what]
+
+
+def _pass_data(log=None):
+    """The dask arrays (one delayed read per partition and column) and the
+    same data in memory."""
+    m = PASS_ROWS // PASS_PARTS
+    lazy, host = {}, {}
+    for what in ("X", "y", "offset"):
+        shape = (m, PASS_P) if what == "X" else (m,)
+        reads = [dask.delayed(_pass_part)(i, what, log) for i in range(PASS_PARTS)]
+        lazy[what] = da.concatenate([da.from_delayed(r, shape, float) for r in reads])
+        host[what] = np.concatenate([_pass_part(i, what) for i in range(PASS_PARTS)])
+    return lazy, host
+
+
+def _reads_of_X(log) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_streamed_fit_reads_X_fewer_times_than_in_memory(client, tmp_path):
+    log = tmp_path / "reads.log"
+    lazy, host = _pass_data(str(log))
+    ref = nl.logit(host["X"], host["y"], offset=host["offset"])
+    # in memory: Newton and score passes (7 score passes, then the Newton pass
+    # at the estimate), and the subsample's rows (1 in 12)
+    assert ref.passes["X"] == pytest.approx(len(ref.history) + 10_000 / PASS_ROWS)
+    assert list(ref.history["pass"]) == ["score"] * 7 + ["newton"]
+    with dask.config.set({"newtonlogit.persist": False}):
+        res = nl.logit(lazy["X"], lazy["y"], offset=lazy["offset"])
+        old = nl.logit(
+            lazy["X"], lazy["y"], offset=lazy["offset"], subsample_start=False
+        )
+    # the same estimate and standard errors as in memory
+    assert np.max(np.abs(res.coef - ref.coef) / ref.std_errors) < 1e-6
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-8)
+    assert res.loglik == pytest.approx(ref.loglik, rel=1e-12)
+    assert res.loglik_null == pytest.approx(ref.loglik_null, rel=1e-12)
+    # streamed: plain Newton from a warm start drawn from one partition (a
+    # score pass reads X as a Newton pass does), against 6 from the
+    # intercept-only start
+    assert list(res.history["pass"]) == ["newton"] * 4
+    assert res.passes == {"X": pytest.approx(4 + 1 / PASS_PARTS), "response": 3}
+    assert res.passes["X"] <= ref.passes["X"]
+    assert old.passes == {"X": 6.0, "response": 3} and len(old.history) == 6
+    # what the partitions' reads say: one per partition a pass, and one
+    # partition for the warm start; the null fit's passes (offset: a Newton
+    # fit of the intercept) read y and the offset only
+    assert _reads_of_X(log) == PASS_PARTS * (4 + 6) + 1
+
+
+def test_persisted_fit_takes_the_in_memory_path(client):
+    lazy, host = _pass_data()
+    ref = nl.logit(host["X"], host["y"])
+    with dask.config.set({"newtonlogit.persist": True}):
+        res = nl.logit(lazy["X"], lazy["y"])
+    # in memory the subsample's rows are read, not whole partitions: the same
+    # rows and steered steps as the NumPy fit, the same passes
+    assert list(res.history["pass"]) == list(ref.history["pass"])
+    assert res.passes == ref.passes == {"X": pytest.approx(8 + 1 / 12), "response": 0}
+    np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-9)
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-9)
+    assert _wait_clean(client) == 0
+
+
+def test_response_only_pass_leaves_X_out(client):
+    from newtonlogit.backends.dask import _partition_sums, _Pass
+    from newtonlogit.backends.numpy import NumpyBackend
+    from newtonlogit.families.binary import kernels as _kernels
+
+    X, y, _ = make_logit_data(n=1000, p=2, seed=8)
+    off = np.linspace(-1, 1, 1000)
+    design = make_design(
+        da.from_array(X, chunks=(250, 2)), da.from_array(y, chunks=250), offset=off
+    )
+    backend = DaskBackend(design, persist=False)
+    got = backend.map_sum(_kernels.null_sums, np.array([0.2]))
+    host = NumpyBackend(make_design(X, y, offset=off))
+    for g, w in zip(got, host.map_sum(_kernels.null_sums, np.array([0.2]))):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    assert backend.passes.as_dict() == host.passes.as_dict() == {"X": 0, "response": 1}
+    # a partition whose chunks disagree with the lengths it was given
+    job = _Pass(_kernels.newton_sums, (np.zeros(3), True), ("X", "y"), ("a", "b"))
+    with pytest.raises(nl.DataError, match=r"partition 2 has \[1000\] rows where 5"):
+        _partition_sums(job, 2, 0, X, y, rows=5)
+
+
+def test_parquet_lengths_come_from_the_footers(tmp_path):
+    from newtonlogit.data.dask import encode_dask_formula, frame_to_array
+
+    rng = np.random.default_rng(9)
+    for i, m in enumerate((300, 400, 500)):
+        df = pd.DataFrame(rng.standard_normal((m, 6)), columns=list("abcdef"))
+        y = rng.random(m) < 1 / (1 + np.exp(-df["a"]))
+        df.assign(y=y.astype(float)).to_parquet(tmp_path / f"{i}.pq")
+    frame = dd.read_parquet(str(tmp_path / "*.pq"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed")
+
+    with dask.config.set(scheduler=refuse):  # nothing is read to count rows
+        X = frame_to_array(frame[list("abcdef")])
+    assert X.chunks[0] == (300, 400, 500)
+    np.testing.assert_array_equal(
+        X.compute(scheduler="threads"), frame[list("abcdef")].compute().to_numpy()
+    )
+    # one column of seven: dask-expr fuses the partitions, the footers' lengths
+    # do not describe them, and the rows are counted
+    y = frame_to_array(frame["y"])
+    assert sum(y.chunks[0]) == 1200 and len(y.chunks[0]) < 3
+    # a formula's model matrix: the footers' lengths of the columns it reads
+    # (all six: not fused), or its partitions' rows counted (one: fused)
+    formula = "y ~ a + b + c + d + e + f"
+    assert encode_dask_formula(formula, frame).X.chunks[0] == (300, 400, 500)
+    with dask.config.set({"newtonlogit.persist": False}):
+        res = nl.logit(formula, data=frame)
+    ref = nl.logit(formula, data=frame.compute())
+    np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-9)
+    X = encode_dask_formula("y ~ a", frame).X
+    parts = X.to_delayed().ravel()
+    assert X.chunks[0] == tuple(len(p) for p in dask.compute(*parts))
+
+
+def test_response_only_and_subsample_tasks_on_device_chunks():
+    # array_api_strict stands in for CuPy chunks, as in the test above
+    xps = pytest.importorskip("array_api_strict")
+    from newtonlogit.backends.dask import _partition_sums, _Pass, _take_rows
+    from newtonlogit.families.binary import kernels as _kernels
+
+    X, y, _ = make_logit_data(n=300, p=2, seed=10)
+    job = _Pass(_kernels.null_sums, (np.array([0.3]),), ("y",), ("a", "b"))
+    got = _partition_sums(job, 0, 0, xps.asarray(y), rows=300)
+    for g, w in zip(got, _partition_sums(job, 0, 0, y, rows=300)):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    rows = np.array([3, 7, 299])
+    taken = _take_rows(rows, xps.asarray(X), xps.asarray(y))
+    np.testing.assert_array_equal(np.asarray(taken[0]), X[rows])
+    np.testing.assert_array_equal(np.asarray(taken[1]), y[rows])

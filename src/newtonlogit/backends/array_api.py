@@ -15,6 +15,7 @@ import numpy as np
 
 from ..kernels.block import Block
 from .namespace import device_of, namespace_of, to_numpy
+from .passes import PassCount
 
 
 class ArrayAPIBackend:
@@ -29,6 +30,7 @@ class ArrayAPIBackend:
         self.design = design
         self.xp = namespace_of(design.X)
         self.n_rows = design.X.shape[0]
+        self.passes = PassCount()  # (see newtonlogit.backends.passes)
         # cluster codes are made on the host (from labels of any type)
         groups = getattr(design, "groups", None)
         self.groups = (
@@ -65,6 +67,7 @@ class ArrayAPIBackend:
         starts on a small random subsample.
         """
         xp, d = self.xp, self.design
+        self.passes.X += len(rows) / max(self.n_rows, 1)
         index = xp.asarray(np.asarray(rows, dtype=np.int64), device=device_of(d.X))
 
         def take(a):
@@ -91,6 +94,7 @@ class ArrayAPIBackend:
         The partial sums stay on the data's device in float64; the host sees
         one transfer per call.
         """
+        self.passes.count(kernel)
         xp = self.xp
         total = None
         for block in self.blocks():

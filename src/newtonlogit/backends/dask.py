@@ -16,6 +16,26 @@ Conventions
 - The kernel and its arguments are put in the graph once per pass, as one
   shared task, so a ``(k, k)`` argument is not copied into every partition's
   task.
+- A kernel marked :func:`~newtonlogit.kernels.block.response_only` gets a pass
+  without ``X``: its tasks depend on the chunks of ``y``, trials, weights and
+  offset only, so a source that reads columns separately (Parquet, a
+  DataFrame's columns) reads no ``X``. ``passes`` counts both kinds
+  (:mod:`newtonlogit.backends.passes`).
+
+Warm start
+----------
+:meth:`DaskBackend.subsample` gathers the rows of a warm start
+(:mod:`newtonlogit.solver.warmstart`) to the client as an in-memory backend,
+reading only the partitions that hold them; :meth:`DaskBackend.sampling_frame`
+says where to draw them from. Persisted partitions are in memory, so the rows
+are drawn from all of them, as in memory. Streamed ones are read whole from
+the source, so the rows are drawn from a few partitions picked at random,
+just enough to hold them: at 100 equal partitions and one row in 20, 5
+partitions, a twentieth of a pass over ``X``. Streamed, a pass costs the read
+of every partition whatever it computes, so a score-only pass saves nothing
+over a Newton pass (``score_pass_cost``): the fit then takes plain Newton
+steps from the warm start instead of steps steered by the subsample's
+information.
 
 Persist or stream
 -----------------
@@ -41,7 +61,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dask
@@ -49,13 +69,17 @@ import dask.array
 import numpy as np
 
 from ..exceptions import DataError
-from ..kernels.block import Block
+from ..kernels.block import Block, reads_X
 from . import backend_for
-from .namespace import to_numpy
+from .namespace import device_of, namespace_of, to_numpy
+from .passes import PassCount
 
 # Partial sums are added in groups of this many per task: a tree of depth
 # log_8(partitions), so no single task receives all partitions' results.
 SPLIT_EVERY = 8
+# The cost of a score-only pass in Newton passes when partitions are streamed
+# from their source: the read of every partition, whatever the pass computes.
+STREAMED_SCORE_PASS_COST = 1.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,7 @@ class DaskBackend:
             if getattr(design, field, None) is not None
         }
         self.stops = tuple(int(s) for s in np.cumsum(design.X.chunks[0]))
+        self.passes = PassCount()
         setting = dask.config.get("newtonlogit.persist", "auto")
         self.persisted = should_persist(
             sum(a.nbytes for a in self._source.values()),
@@ -94,11 +119,73 @@ class DaskBackend:
     def n_partitions(self) -> int:
         return len(self.stops)
 
+    @property
+    def score_pass_cost(self) -> float | None:
+        """A score-only pass's cost in Newton passes where it is not the
+        solver's (see the module docstring); ``None``: the solver's."""
+        return None if self.persisted else STREAMED_SCORE_PASS_COST
+
     def _use(self, arrays: dict) -> None:
         self._arrays = arrays  # holds the persisted futures, if any
         self._fields = tuple(arrays)
-        chunks = [np.ravel(arrays[f].to_delayed()) for f in self._fields]
-        self._partitions = list(zip(*chunks))
+        self._chunks = {f: list(np.ravel(arrays[f].to_delayed())) for f in arrays}
+
+    def _partitions(self, fields) -> list:
+        return list(zip(*(self._chunks[f] for f in fields)))
+
+    def sampling_frame(self, m: int, seed: int = 0) -> np.ndarray | None:
+        """The rows a warm start's ``m`` rows are drawn from: every row of
+        partitions picked at random until they hold ``m`` (streamed), or
+        ``None`` for all rows (persisted, or where every partition is needed)."""
+        if self.persisted:
+            return None
+        sizes = np.diff((0, *self.stops))
+        order = np.random.default_rng(seed).permutation(sizes.size)
+        enough = np.searchsorted(np.cumsum(sizes[order]), m) + 1
+        if enough >= sizes.size:
+            return None
+        starts = np.asarray((0, *self.stops[:-1]))
+        picked = np.sort(order[:enough])
+        return np.concatenate(
+            [np.arange(starts[i], starts[i] + sizes[i]) for i in picked]
+        )
+
+    def subsample(self, rows: np.ndarray, scale: np.ndarray | None = None):
+        """An in-memory backend over a copy of the given (sorted) rows, their
+        weights multiplied by ``scale`` where given: one task per partition
+        that holds some, the rows gathered on the client (NumPy chunks make a
+        NumPy backend). Counts as the share of ``X`` read: the partitions
+        holding the rows where they stream from the source, the rows
+        themselves where they are persisted."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = np.asarray((0, *self.stops[:-1]))
+        which = np.searchsorted(self.stops, rows, side="right")
+        picked = np.unique(which)
+        partitions = self._partitions(self._fields)
+        tasks = [
+            dask.delayed(_take_rows)(rows[which == i] - starts[i], *partitions[i])
+            for i in picked
+        ]
+        parts = dask.compute(*tasks)
+        read = (
+            rows.size
+            if self.persisted
+            else sum(self.stops[i] - starts[i] for i in picked)
+        )
+        self.passes.X += read / max(self.n_rows, 1)
+        taken = {
+            f: namespace_of(parts[0][j]).concat([part[j] for part in parts])
+            for j, f in enumerate(self._fields)
+        }
+        if scale is not None:
+            w = taken.get("weights")
+            taken["weights"] = scale if w is None else w * scale
+        sub = replace(
+            self.design,
+            **{f: taken.get(f) for f in Block._fields},
+            totals=None,
+        )
+        return backend_for(sub.X)(sub)
 
     def release(self) -> None:
         """Drop the persisted copy (if any); later passes stream from the source."""
@@ -115,11 +202,19 @@ class DaskBackend:
         the persisted copy is then released and no task of the pass is kept.
         """
         names = tuple(self.design.feature_names)
-        job = dask.delayed(_Pass(kernel, args, self._fields, names), traverse=False)
+        self.passes.count(kernel)
+        fields = self._fields
+        if not reads_X(kernel):  # (its tasks never touch X's chunks)
+            fields = tuple(f for f in fields if f != "X")
+        job = dask.delayed(_Pass(kernel, args, fields, names), traverse=False)
         starts = (0, *self.stops[:-1])
         parts = [
-            dask.delayed(_partition_sums, pure=False)(job, i, start, *chunks)
-            for i, (start, chunks) in enumerate(zip(starts, self._partitions))
+            dask.delayed(_partition_sums, pure=False)(
+                job, i, start, *chunks, rows=stop - start
+            )
+            for i, (start, stop, chunks) in enumerate(
+                zip(starts, self.stops, self._partitions(fields))
+            )
         ]
         try:
             (total,) = dask.compute(_tree_sum(parts))
@@ -209,9 +304,38 @@ def _add_sums(*parts):
     return total
 
 
-def _partition_sums(job: _Pass, index: int, start: int, *chunks):
-    """Run on a worker: the kernel's sums over one partition, in row blocks."""
-    block = Block(**dict(zip(job.fields, chunks)))
+def _take_rows(local: np.ndarray, *chunks):
+    """Run on a worker: the given rows of one partition's chunks (taken where
+    they live: NumPy, or CuPy on its GPU)."""
+    out = []
+    for chunk in chunks:
+        xp = namespace_of(chunk)
+        out.append(xp.take(chunk, xp.asarray(local, device=device_of(chunk)), axis=0))
+    return tuple(out)
+
+
+def _block(job: _Pass, chunks) -> Block:
+    """The partition's chunks as a block; without ``X`` (a response-only
+    pass), a stand-in of no columns in ``y``'s library."""
+    parts = dict(zip(job.fields, chunks))
+    if "X" not in parts:
+        parts["X"] = parts["y"][:, None][:, :0]
+    return Block(**parts)
+
+
+def _partition_sums(job: _Pass, index: int, start: int, *chunks, rows=None):
+    """Run on a worker: the kernel's sums over one partition, in row blocks.
+
+    ``rows``: the partition's length as the design took it (from a source's
+    metadata, say), checked against every chunk's.
+    """
+    if rows is not None and any(chunk.shape[0] != rows for chunk in chunks):
+        found = sorted({int(chunk.shape[0]) for chunk in chunks})
+        raise DataError(
+            f"partition {index} has {found} rows where {rows} were expected "
+            "(the source changed since the fit began?): partition the data again"
+        )
+    block = _block(job, chunks)
     if block.X.shape[0] == 0:
         return None
     # NumPy chunks, or CuPy chunks summed on their GPU; host sums either way

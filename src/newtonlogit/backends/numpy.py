@@ -32,6 +32,7 @@ import numpy as np
 
 from ..kernels.block import Block
 from ..kernels.ops import BlockOps, register_block_ops
+from .passes import PassCount
 from .threads import one_blas_thread
 
 # A block of about this many bytes (in float64) keeps the kernel's temporaries
@@ -179,11 +180,14 @@ class NumpyBackend:
         self._streaming_cuts = self._cuts
         if self.streaming_factor > 1:
             self._streaming_cuts = self.cuts(self.block_rows * self.streaming_factor)
+        self.passes = PassCount()  # (see newtonlogit.backends.passes)
 
     def subsample(self, rows: np.ndarray, scale: np.ndarray | None = None):
         """A backend of the same kind over a copy of the given rows only, their
-        weights multiplied by ``scale`` where given (inverse sampling rates)."""
+        weights multiplied by ``scale`` where given (inverse sampling rates).
+        Reading them counts as their share of a pass over ``X``."""
         d = self.design
+        self.passes.X += len(rows) / max(self.n_rows, 1)
 
         def take(a):
             return None if a is None else a[rows]
@@ -250,6 +254,7 @@ class NumpyBackend:
         the spans' sums are added in order, so the result does not depend on
         timing.
         """
+        self.passes.count(kernel)
         cuts = (
             self._streaming_cuts if getattr(kernel, "streaming", False) else self._cuts
         )

@@ -46,7 +46,7 @@ from scipy.special import gammaln
 from ..backends.namespace import to_numpy
 from ..exceptions import DataError
 from .checks import checked_names
-from .design import Design, Inputs
+from .design import Design, Inputs, Totals
 
 
 def make_dask_design(
@@ -102,6 +102,7 @@ def make_dask_design(
         fit_intercept,
         classes,
         summary["constant"],
+        totals=summary.get("totals"),
     )
 
 
@@ -146,20 +147,39 @@ def as_dask_matrix(X: Any) -> da.Array:
     return X
 
 
-def frame_to_array(frame: Any) -> da.Array:
+def frame_to_array(frame: Any, rows_of: Any = None) -> da.Array:
     """A dask DataFrame or Series as a dask array with known chunk sizes.
 
-    Not ``to_dask_array(lengths=True)``: dask-expr may fuse a Parquet-backed
-    frame's partitions after column projection, so the lengths it computes can
-    belong to another partitioning than the array it returns. Counting the rows
-    of the array's own chunks costs one pass but is always consistent.
+    The lengths come from the source's metadata, read nowhere, where they
+    describe the array's partitions (dask-expr may fuse a Parquet-backed
+    frame's partitions after column projection: then there are fewer), else
+    the rows of the array's own chunks are counted, one pass over its columns.
+    ``rows_of``: the frame ``frame`` was mapped from, partition by partition
+    and row for row (a formula's encoding). The backend checks them all.
     """
     with warnings.catch_warnings():  # strings become objects: fine for labels
         warnings.filterwarnings("ignore", "Dask currently has limited support")
         arr = frame.to_dask_array()
-    if any(np.isnan(c) for c in arr.chunks[0]):
-        arr.compute_chunk_sizes()
+        if any(np.isnan(c) for c in arr.chunks[0]):
+            lengths = _metadata_lengths(frame if rows_of is None else rows_of)
+            if lengths is not None and len(lengths) == arr.numblocks[0]:
+                arr = frame.to_dask_array(lengths=lengths)
+            else:
+                arr.compute_chunk_sizes()
     return arr
+
+
+def _metadata_lengths(frame: Any) -> tuple | None:
+    """The frame's partition lengths where dask-expr knows them unread."""
+    try:  # (dask-expr's expressions: not public API, so any failure is a no)
+        from dask.dataframe.dask_expr._expr import Lengths, Literal
+
+        lengths = Lengths(frame.expr).optimize()
+    except Exception:  # noqa: BLE001
+        return None
+    return (
+        tuple(int(n) for n in lengths.value) if isinstance(lengths, Literal) else None
+    )
 
 
 def _numeric(dtype) -> bool:
@@ -227,7 +247,9 @@ def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
     Finds the classes of a label response and ``sum w log C(n, y)`` of a counts
     response, and raises naming the partition and row of the first bad value.
     ``all_labels``: return every distinct label (sorted) as ``labels``, for a
-    family's own reader, instead of requiring two.
+    family's own reader, instead of requiring two. A binary response's
+    :class:`~.design.Totals` come from the same pass (``totals``), so that no
+    later pass reads these columns for them.
     """
     ys = np.ravel(response.to_delayed())
     ws = [None] * len(ys) if w is None else np.ravel(w.to_delayed())
@@ -249,10 +271,19 @@ def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
                 )
     if w is not None and not any(part["positive_weight"] for part in parts):
         raise DataError("weights are all zero: nothing to fit")
+
+    def totals(events, trials):
+        keys = ("weight_sum", "positive", "offset_sum")
+        sums = {k: sum(part[k] for part in parts) for k in keys}
+        return Totals(float(events), float(trials), **sums)
+
     if response.ndim == 2:
         if not any(part["positive_trials"] for part in parts):
             raise DataError("every row has zero trials: nothing to fit")
-        return {"constant": float(sum(part["constant"] for part in parts))}
+        return {
+            "constant": float(sum(part["constant"] for part in parts)),
+            "totals": totals(*(sum(p[k] for p in parts) for k in ("events", "trials"))),
+        }
     labels = [part["labels"] for part in parts if len(part["labels"])]
     classes = np.unique(np.concatenate(labels)) if labels else np.array([])
     if all_labels:
@@ -263,7 +294,14 @@ def _summarize(response: da.Array, w, off, all_labels: bool = False) -> dict:
             f"y must have exactly two classes for binary logistic regression; "
             f"found {classes.size} ({shown}{', ...' if classes.size > 5 else ''})"
         )
-    return {"classes": tuple(classes.tolist()), "constant": 0.0}
+    counted = [part for part in parts if len(part["labels"])]
+    events = sum(float(np.sum(p["counts"][p["labels"] == classes[1]])) for p in counted)
+    trials = sum(float(np.sum(p["counts"])) for p in counted)
+    return {
+        "classes": tuple(classes.tolist()),
+        "constant": 0.0,
+        "totals": totals(events, trials),
+    }
 
 
 def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
@@ -274,12 +312,17 @@ def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
     """
     y, w, off = (None if a is None else to_numpy(a) for a in (y, w, off))
     out = {"y": None, "weights": None, "offset": None, "labels": ()}
+    out.update(weight_sum=float(len(y)), positive=len(y), offset_sum=0.0)
     if w is not None:
         w = w.astype(np.float64)
         out["weights"] = _first(~np.isfinite(w) | (w < 0), "is negative or not finite")
         out["positive_weight"] = bool((w > 0).any())
+        out["weight_sum"] = float(np.sum(w))
+        out["positive"] = int(np.count_nonzero(w > 0))
     if off is not None:
-        out["offset"] = _first(~np.isfinite(off.astype(np.float64)), "is not finite")
+        off = off.astype(np.float64)
+        out["offset"] = _first(~np.isfinite(off), "is not finite")
+        out["offset_sum"] = float(np.sum(off))
     if y.ndim == 2:
         counts = y.astype(np.float64)
         bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
@@ -293,12 +336,18 @@ def _partition_summary(y, w, off, keep: int | None = 6) -> dict:
             )
             out["constant"] = float(np.sum(log_choose if w is None else w * log_choose))
             out["positive_trials"] = bool((trials > 0).any())
+            ones = 1.0 if w is None else w
+            out["events"] = float(np.sum(ones * counts[:, 0]))
+            out["trials"] = float(np.sum(ones * trials))
         return out
     missing = ~np.isfinite(y) if y.dtype.kind == "f" else np.asarray(pd.isna(y))
     out["y"] = _first(missing, "has a missing or non-finite value")
     if out["y"] is None:
-        # (a binary fit needs only a few: more than two is an error already)
-        out["labels"] = np.unique(y)[:keep]
+        # (a binary fit needs only a few: more than two is an error already),
+        # with the (weighted) number of rows of each
+        labels, codes = np.unique(y, return_inverse=True)
+        counts = np.bincount(codes.ravel(), weights=w, minlength=labels.size)
+        out["labels"], out["counts"] = labels[:keep], counts[:keep]
     return out
 
 
@@ -374,7 +423,9 @@ def encode_dask_formula(
             "add it as a column of data first"
         )
     meta = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in spec.columns})
-    X = data.map_partitions(_encode_partition, spec, meta=meta)
+    used = [v for v in spec.variables if v in data.columns]  # X's passes read these
+    used = data[used] if used else data
+    X = frame_to_array(used.map_partitions(_encode_partition, spec, meta=meta), used)
     response = list(spec.response)
     y = data[response] if len(response) == 2 else data[response[0]]
     resolved = {

@@ -37,6 +37,20 @@ from .checks import (
 
 
 @dataclass(frozen=True)
+class Totals:
+    """Sums over the response, weights and offset of all rows, taken where
+    the data were checked (for Dask, in the one pass that checks them), so
+    that the start, the tolerances and the fit statistics read them again
+    from no partition."""
+
+    events: float  # weighted successes
+    trials: float  # weighted trials
+    weight_sum: float  # sum of the frequency weights (n_rows without)
+    positive: int  # rows with positive weight
+    offset_sum: float  # sum of the offset (0 without)
+
+
+@dataclass(frozen=True)
 class Design:
     """Validated data of one fit. Holds references to the user's arrays."""
 
@@ -53,6 +67,9 @@ class Design:
     # (n,) codes of groups of contiguous rows that no block may split (the
     # strata of a matched design); backends cut blocks where the code changes.
     segments: np.ndarray | None = None
+    # The sums of Totals where the design's maker took them (Dask); else None,
+    # and each is summed when asked for (in memory: O(n), no pass over X).
+    totals: Totals | None = None
 
     @property
     def n_rows(self) -> int:
@@ -70,6 +87,8 @@ class Design:
         no fit."""
         if self.weights is None:
             return 1.0
+        if self.totals is not None:
+            return self.totals.weight_sum / self.n_rows
         return float(namespace_of(self.weights).sum(self.weights)) / self.n_rows
 
     def mean_offset(self) -> float:
@@ -77,13 +96,25 @@ class Design:
         subtracts, so that the rows' linear predictors start near 0."""
         if self.offset is None:
             return 0.0
+        if self.totals is not None:
+            return self.totals.offset_sum / self.n_rows
         return float(namespace_of(self.offset).mean(self.offset))
+
+    def n_positive(self) -> int:
+        """Rows with positive frequency weight (all rows without weights)."""
+        if self.weights is None:
+            return self.n_rows
+        if self.totals is not None:
+            return self.totals.positive
+        return int(namespace_of(self.weights).count_nonzero(self.weights > 0))
 
     def outcome_totals(self) -> tuple[float, float]:
         """(Weighted) numbers of successes and of trials, as host floats.
 
         Sums over ``y`` alone, in the data's own namespace: O(n), never ``X``.
         """
+        if self.totals is not None:
+            return self.totals.events, self.totals.trials
         xp = namespace_of(self.y)
         successes, trials = self.y, self.trials
         if self.weights is not None:

@@ -17,6 +17,10 @@ Conventions
   array-API functions on the block, so the same code runs on NumPy, CuPy and
   Dask chunks. Operations on ``X`` that depend on its storage go through
   :func:`newtonlogit.kernels.ops.block_ops`.
+- A kernel that never reads ``X`` (only ``y``, ``trials``, ``weights``,
+  ``offset``) is marked :func:`response_only`: a backend that reads its data
+  from files (Dask) then leaves ``X`` out of the pass, and counts the pass
+  as one over the response (:class:`newtonlogit.backends.passes.PassCount`).
 """
 
 from __future__ import annotations
@@ -51,6 +55,19 @@ def streaming(kernel):
     its cost is the number of NumPy calls per pass, not the cache."""
     kernel.streaming = True
     return kernel
+
+
+def response_only(kernel):
+    """Mark ``kernel`` as reading no ``X``: its block's ``X`` may then be a
+    stand-in of no columns (see :func:`reads_X`)."""
+    kernel.reads_X = False
+    return kernel
+
+
+def reads_X(kernel) -> bool:
+    """Whether ``kernel`` reads its block's ``X`` (true unless marked
+    :func:`response_only`)."""
+    return getattr(kernel, "reads_X", True)
 
 
 def exp_neg_abs(xp, eta):

@@ -136,6 +136,7 @@ def newton(
     monitor: Callable[[str, np.ndarray, Evaluation, list], str | None] | None = None,
     held: np.ndarray | None = None,
     certify: bool = True,
+    score_pass_cost: float | None = None,
 ) -> NewtonResult:
     """Maximize ``objective`` by damped Newton-Raphson.
 
@@ -177,7 +178,14 @@ def newton(
         pass whose decrement with the held information is below
         ``HELD_MARGIN`` times the bound, saving the certificate's pass for a
         caller that needs only the estimate now (an estimator that predicts);
-        :func:`certify` evaluates the information there later.
+        :func:`newtonlogit.solver.certificate.certify` evaluates the
+        information there later.
+    score_pass_cost : float, optional
+        What a score pass costs in passes that also evaluate the information
+        (default ``SCORE_PASS_COST``, measured in memory). A backend that
+        streams its data gives its own (:class:`DaskBackend`'s streamed
+        passes cost the read whatever they compute: 1); at 1 or more a score
+        pass saves nothing, and ``held`` is not used.
 
     Notes
     -----
@@ -190,7 +198,9 @@ def newton(
     one: it depends on the scale of each column.
     """
     beta = np.array(beta0, dtype=np.float64)
+    cost = SCORE_PASS_COST if score_pass_cost is None else float(score_pass_cost)
     steer = held is not None and bool(getattr(objective, "score_passes", False))
+    steer = steer and cost < 1.0
     held_cho = ()
     if steer:
         try:
@@ -263,7 +273,7 @@ def newton(
             and decrement / 2 <= HELD_MARGIN * certificate
         ):
             objection = ask("converged")
-            if not objection:  # (the certificate is :func:`certify`'s)
+            if not objection:  # (the certificate is solver.certificate's)
                 return replace(
                     _result(beta, current, True, it, rows, "converged", cho),
                     certified=False,
@@ -274,7 +284,7 @@ def newton(
         full = (
             not steer
             or step < 1.0
-            or _wants_information(rows, 2 * certificate, certify)
+            or _wants_information(rows, 2 * certificate, certify, cost)
         )
         beta_new, new, step = _line_search(
             objective, beta, current, direction, step, True if full else "score"
@@ -305,7 +315,9 @@ def newton(
     return finish(False, message, cho)
 
 
-def _wants_information(rows: list[dict], bound: float, certify: bool = True) -> bool:
+def _wants_information(
+    rows: list[dict], bound: float, certify: bool = True, cost: float = SCORE_PASS_COST
+) -> bool:
     """Whether a steered fit's next iterate should have its information
     evaluated, from the decrements so far and the certificate's ``bound`` on
     the decrement.
@@ -314,12 +326,12 @@ def _wants_information(rows: list[dict], bound: float, certify: bool = True) -> 
     ``REFRESH_RATIO`` (the steering information has gone stale), where the
     decrement predicted at the next iterate at the last step's rate is below
     a tenth of the bound (the certificate's pass), and, after a score pass, where the
-    score passes needed at that rate would cost more than evaluating the
-    information now and two steps later (a plain Newton step from it and one
-    score pass before the certificate). With the certificate deferred
-    (``certify`` false) there is no certificate's pass to plan for: the
-    alternative to more score passes is a Newton pass now and one score pass
-    after its exact step.
+    score passes needed at that rate (``cost`` each, in Newton passes) would
+    cost more than evaluating the information now and two steps later (a
+    plain Newton step from it and one score pass before the certificate).
+    With the certificate deferred (``certify`` false) there is no
+    certificate's pass to plan for: the alternative to more score passes is
+    a Newton pass now and one score pass after its exact step.
     """
     last = rows[-1]["decrement"]
     if len(rows) < 2 or not rows[-2]["decrement"] > 0:
@@ -338,43 +350,8 @@ def _wants_information(rows: list[dict], bound: float, certify: bool = True) -> 
         bound = HELD_MARGIN * bound
     needed = np.ceil(np.log(last / bound) / np.log(1.0 / rate))
     if not certify:
-        return needed * SCORE_PASS_COST > 1 + SCORE_PASS_COST
-    return needed * SCORE_PASS_COST + 1 > 2 + SCORE_PASS_COST
-
-
-def certify(objective, fit: NewtonResult, **options) -> NewtonResult:
-    """The certificate a fit with ``certify=False`` deferred: the information
-    evaluated at its estimate (one more history row, at the same iteration,
-    step 0). Where the exact decrement is below the bound, the fit is
-    returned with it; where not, Newton-Raphson goes on from there (the
-    ``options`` of :func:`newton`: ``tol``, ``max_iter``...), its rows
-    appended, and the estimate moves."""
-    if fit.certified:
-        return fit
-    evaluation = objective(fit.beta, True)
-    rows = fit.history.to_dict("records")
-    row = dict(rows[-1], max_change=0.0, step=0.0)
-    try:
-        cho = _factor(evaluation)
-    except SingularInformation:
-        cho = ()
-    if cho:
-        row["decrement"] = float(
-            evaluation.score @ linalg.cho_solve(cho, evaluation.score)
-        )
-    row.update(loglik=evaluation.value)
-    row["pass"] = NEWTON_PASS
-    certificate = CERTIFICATE * options.get("tol", 1e-8) ** 2 * value_scale(evaluation)
-    if cho and row["decrement"] / 2 <= certificate:
-        return _result(
-            fit.beta, evaluation, True, fit.n_iter, [*rows, row], fit.message, cho
-        )
-    more = newton(objective, fit.beta, first=evaluation, **options)
-    offset = fit.n_iter
-    extra = more.history.to_dict("records")
-    for r in extra:
-        r["iteration"] += offset
-    return replace(more, n_iter=more.n_iter + offset, history=_history([*rows, *extra]))
+        return needed * cost > 1 + cost
+    return needed * cost + 1 > 2 + cost
 
 
 def _evaluated(objective, beta):

@@ -103,6 +103,15 @@ def case_control_rows(design, m: int, n_coef: int, seed: int = 0):
     return rows[order], scale[order]
 
 
+def sampled_rows(backend, m: int, seed: int = 0) -> np.ndarray:
+    """``m`` stratified rows (:func:`stratified_rows`) of the backend's
+    sampling frame, or of all its rows where it has none."""
+    frame = getattr(backend, "sampling_frame", lambda m, seed: None)(m, seed)
+    if frame is None:
+        return stratified_rows(backend.n_rows, m, seed)
+    return frame[stratified_rows(frame.size, m, seed)]
+
+
 @dataclass(frozen=True)
 class WarmStart:
     """A subsample's estimate, and its information scaled to all rows."""
@@ -121,7 +130,10 @@ def subsample_start(
     ``likelihood`` is a family's likelihood: a dataclass whose ``backend``
     field holds the data; the same likelihood over the subsample replaces
     that field. The backend must offer ``subsample(rows)`` (a backend over
-    those rows); backends without it get ``None``. ``ridge = (alpha,
+    those rows); backends without it get ``None``. The rows are drawn from
+    the backend's ``sampling_frame(m, seed)`` where it has one (the rows it
+    reads cheaply: a few partitions of streamed Dask data), else from all
+    rows. ``ridge = (alpha,
     penalized)`` fits the L2-penalized likelihood
     (:class:`~newtonlogit.solver.objective.Ridge`): the subsample's penalty is
     ``alpha`` times its share of the trials, so that its information scaled
@@ -131,7 +143,7 @@ def subsample_start(
     m = subsample_rows(backend.n_rows, beta0.shape[0])
     if m is None or not hasattr(backend, "subsample"):
         return None
-    sub = backend.subsample(stratified_rows(backend.n_rows, m, seed))
+    sub = backend.subsample(sampled_rows(backend, m, seed))
     events, trials = sub.design.outcome_totals()
     unit = getattr(likelihood, "unit", 1.0)  # (the mean case weight)
     if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0] * unit:

@@ -12,7 +12,6 @@ import numpy as np
 from scipy.special import logit as _logit
 
 from ...backends import backend_for
-from ...backends.namespace import namespace_of
 from ...backends.threads import with_one_blas_thread
 from ...data.design import Design, check_information, make_design
 from ...data.inputs import check_solver_options, resolve_inputs
@@ -22,13 +21,13 @@ from ...exceptions import (
 )
 from ...inference.covariance import check_cov_type, group_codes
 from ...solver import warmstart
+from ...solver.certificate import certify as certify_fit
 from ...solver.newton import (
     NewtonResult,
     cho_inverse,
     newton,
     warn_if_not_converged,
 )
-from ...solver.newton import certify as certify_fit
 from ...solver.objective import Restricted, Ridge, aliased_columns
 from ...solver.refit import Refitter
 from .firth import FIRTH_PENALTIES, finish_firth
@@ -325,6 +324,7 @@ def fit_logit(
         monitor=monitor,
         held=held,
         certify=certify or penalty in FIRTH_PENALTIES,
+        score_pass_cost=getattr(backend, "score_pass_cost", None),
     )
     warn_if_not_converged(fit, _separation_found(monitor), "penalty='firth'")
     options = dict(
@@ -404,6 +404,7 @@ def _finish(
             at_estimate=fit.evaluation if np.array_equal(res.coef, fit.beta) else None,
         ),
     )
+    res = replace(res, passes=backend.passes.as_dict())
     getattr(backend, "release", lambda: None)()  # drop data cached for the fit
     return inputs.attach(res)
 
@@ -455,9 +456,7 @@ def _results(
         cov = cho_inverse(fit.cho)
     else:
         cov = np.full((len(names), len(names)), np.nan)
-    n_obs = design.n_rows
-    if design.weights is not None:
-        n_obs = int(namespace_of(design.weights).count_nonzero(design.weights > 0))
+    n_obs = design.n_positive()
     return LogitResults(
         coef_names=tuple(names),
         coef=fit.beta,

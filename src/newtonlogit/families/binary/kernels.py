@@ -24,6 +24,7 @@ from ...kernels.block import (
     linear_predictor,
     log1pexp,
     quadratic_form,
+    response_only,
     segment_sums,
     streaming,
 )
@@ -155,6 +156,7 @@ def _case_weights(xp, block: Block):
 
 
 @streaming
+@response_only
 def null_sums(xp, block: Block, beta):
     """Intercept-only model ``eta = b0 + offset``: value, score and information.
 
@@ -175,6 +177,7 @@ def null_sums(xp, block: Block, beta):
     return ll, xp.reshape(resid, (1,)), xp.reshape(v, (1, 1)), v
 
 
+@response_only
 def saturated_loglik(xp, block: Block):
     """Log-likelihood of the saturated model, ``p_i = y_i / n_i``.
 

@@ -63,7 +63,8 @@ SAVED_FIELDS = (
 )
 
 
-NOT_SAVED_FIELDS = ("refit",)  # a link to the training data
+# a link to the training data; how the fit read them
+NOT_SAVED_FIELDS = ("refit", "passes")
 
 
 # -- writing -----------------------------------------------------------------

@@ -55,6 +55,12 @@ class LogitResults(VectorEstimates, ModelChecks):
         As passed to :func:`newtonlogit.logit`.
     n_dropped : int
         Rows dropped for missing values (``missing="drop"``).
+    passes : dict or None
+        How many times the fit read the data: ``"X"``, the passes that read
+        ``X`` (Newton, score and line-search passes, fit statistics, and a
+        warm start's subsample as the share of ``X`` it read), and
+        ``"response"``, passes that read only ``y``, weights and offset (see
+        :mod:`newtonlogit.backends.passes`). ``None`` for a loaded model.
 
     Examples
     --------
@@ -132,6 +138,10 @@ class LogitResults(VectorEstimates, ModelChecks):
     # new data by predict; None for a matrix fit.
     model_spec: object | None = field(default=None, repr=False)
     n_dropped: int = 0  # rows dropped for missing values (missing="drop")
+    # The fit's passes over the data (newtonlogit.backends.passes): {"X": passes
+    # that read X, a subsample's share included; "response": passes that read
+    # only y, weights and offset}. None for a loaded model.
+    passes: dict | None = field(default=None, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "coef", frozen_array(self.coef))
