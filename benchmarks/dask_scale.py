@@ -6,12 +6,16 @@ Writes a Parquet dataset several times larger than the summed memory limit of a
 - ``newtonlogit.logit`` (exact Newton, partitions streamed from Parquet),
 - the same with ``subsample_start=False``: the previous method, Newton from
   the intercept-only start (no warm start from a sample of partitions),
+- with ``--baseline SRC``, the newtonlogit package found in the folder ``SRC``
+  (another checkout's ``src``, on the client and the workers): the A/B of
+  two versions of the library in one run,
 - dask-ml ``LogisticRegression(solver="newton")`` (unpenalized Newton),
 - dask-ml ``LogisticRegression()`` (its default: ADMM, L2 with C=1),
 
 each in a fresh process with a fresh cluster of the same shape, and reports
-total time, time per iteration, newtonlogit's passes over X (``res.passes``:
-each reads every partition of X), peak worker memory (the RSS the workers
+total time, time per iteration, the passes over X (the reads of the files'
+feature columns, counted where they happen, divided by the number of files:
+the same count for every method and version), peak worker memory (the RSS the workers
 report to the scheduler, sampled every 0.5 s) and the ratios to newtonlogit.
 Each fit has a wall-clock limit; one that runs past it is reported as such.
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -43,9 +48,11 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+READ_LOG = "NEWTONLOGIT_BENCH_READS"  # (a file each read of X adds a line to)
 METHODS = (
     "newtonlogit",
     "newtonlogit (previous)",
+    "newtonlogit (baseline)",
     "dask-ml newton",
     "dask-ml admm (default)",
 )
@@ -98,6 +105,10 @@ def load(path: Path, meta: dict):
 def _read_columns(file: str, columns: list[str]) -> np.ndarray:
     import pyarrow.parquet as pq
 
+    log = os.environ.get(READ_LOG)
+    if log and columns != ["y"]:  # (one line per read of a file's X)
+        with open(log, "a") as f:
+            f.write(file + "\n")
     table = pq.read_table(file, columns=columns)
     return np.column_stack([table[c].to_numpy() for c in columns])
 
@@ -138,6 +149,9 @@ def run_one(method: str, args) -> dict:
 
     path = Path(args.data)
     meta = json.loads((path / "meta.json").read_text())
+    reads = path / f"reads-{os.getpid()}.log"
+    os.environ[READ_LOG] = str(reads)  # (before the workers start: they inherit it)
+    reads.unlink(missing_ok=True)
     with (
         distributed.LocalCluster(
             n_workers=args.workers,
@@ -173,9 +187,9 @@ def run_one(method: str, args) -> dict:
                     X,
                     y,
                     callback=lambda row: _stamp(stamps),
-                    subsample_start=method == "newtonlogit",
+                    subsample_start=method != "newtonlogit (previous)",
                 )
-                coef, n_iter, passes = res.coef, res.n_iter, res.passes["X"]
+                coef, n_iter = res.coef, res.n_iter
                 persisted = not args.stream and should_persist(X.nbytes)
                 kinds = "/".join(res.history["pass"].str[0])
                 note = f"{res.message}; persisted: {persisted}; passes {kinds}"
@@ -194,6 +208,9 @@ def run_one(method: str, args) -> dict:
                 n_iter, note = len(stamps) - 1, f"solver={solver}"
                 stamps = stamps[1:]
         total = time.perf_counter() - start
+    if reads.exists():  # (the loading itself reads no file)
+        passes = len(reads.read_text().splitlines()) / len(meta["lengths"])
+        reads.unlink()
     truth = np.linspace(-1, 1, meta["features"] + 1)
     out = {
         "method": method,
@@ -239,6 +256,11 @@ def main(argv=None) -> None:
         default=",".join(METHODS),
         help="comma-separated, of " + ", ".join(METHODS),
     )
+    parser.add_argument(
+        "--baseline",
+        help="folder holding another newtonlogit package (a checkout's src), "
+        "fitted as the method 'newtonlogit (baseline)'",
+    )
     parser.add_argument("--run", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--json", default=str(HERE / "_data" / "dask_scale.json"))
     args = parser.parse_args(argv)
@@ -257,6 +279,8 @@ def main(argv=None) -> None:
         flush=True,
     )
     methods = [m.strip() for m in args.methods.split(",")]
+    if args.baseline and "newtonlogit (baseline)" not in methods:
+        methods.insert(1, "newtonlogit (baseline)")
     if unknown := set(methods) - set(METHODS):
         parser.error(f"unknown method(s) {sorted(unknown)}")
     results = []
@@ -274,10 +298,15 @@ def _run_subprocess(method: str, args) -> dict:
     command = [sys.executable, __file__, "--run", method, "--data", args.data]
     command += ["--workers", str(args.workers), "--memory", args.memory]
     command += ["--stream"] if args.stream else []
+    env = dict(os.environ)
+    if method == "newtonlogit (baseline)":
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (args.baseline, env.get("PYTHONPATH")) if p
+        )
     t = time.perf_counter()
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=args.timeout
+            command, capture_output=True, text=True, timeout=args.timeout, env=env
         )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout
@@ -337,16 +366,21 @@ def report(meta: dict, args, results: list[dict]) -> str:
             f"{r['per_iter_s']:.2f} s | {r['peak_worker_rss'] / 1e6:.0f} MB | "
             f"{ratio} | {per} | {r['max_abs_err_vs_truth']:.2g} |"
         )
-    previous = done.get("newtonlogit (previous)")
-    if base is not None and previous is not None:
+    for name, what in (
+        ("newtonlogit (previous)", "the previous method (intercept-only start)"),
+        ("newtonlogit (baseline)", f"the baseline package (`{args.baseline}`)"),
+    ):
+        other = done.get(name)
+        if base is None or other is None or not other.get("passes_X"):
+            continue
         lines += [
             "",
-            f"newtonlogit against the previous method (intercept-only start): "
+            f"newtonlogit against {what}: "
             f"{base['passes_X']:.2f} passes over X against "
-            f"{previous['passes_X']:.2f} "
-            f"({base['passes_X'] / previous['passes_X']:.2f}); "
-            f"{base['total_s']:.1f} s against {previous['total_s']:.1f} s "
-            f"(time ratio {base['total_s'] / previous['total_s']:.2f}).",
+            f"{other['passes_X']:.2f} "
+            f"({base['passes_X'] / other['passes_X']:.2f}); "
+            f"{base['total_s']:.1f} s against {other['total_s']:.1f} s "
+            f"(time ratio {base['total_s'] / other['total_s']:.2f}).",
         ]
     return "\n".join(lines)
 
