@@ -686,7 +686,7 @@ def solve_timing(dev: Device, p: int) -> None:
 
 
 def verdict(args) -> None:
-    emit("\n## Against the issue's targets\n")
+    emit("\n## Against the targets\n")
     for key, s in SUMMARY.items():
         if not isinstance(s, dict):
             continue

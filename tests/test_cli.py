@@ -34,7 +34,7 @@ def test_demo_tells_the_truth_quickly():
     assert "profile penalized-likelihood intervals" in " ".join(firth.split())
     assert "test accuracy" in first and "iteration" in first
     assert "The fit converged" in second and "std_err" in second
-    assert elapsed < 5 * 2  # the issue asks for < 5 s; allow a loaded CI machine
+    assert elapsed < 5 * 2  # the target is < 5 s; allow a loaded CI machine
 
 
 def test_help_and_bad_command():
