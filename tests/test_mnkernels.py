@@ -154,3 +154,22 @@ def test_kernels_run_on_the_array_api(offset):
         ),
         rtol=1e-14,
     )
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize(
+    "extra", [{}, {"weights": True, "offset": "common"}, {"offset": "per_class"}]
+)
+def test_score_pass_gives_the_newton_pass_value_score_and_weight_sum(
+    fit_intercept, n_classes, extra
+):
+    block = _block(n_classes, seed=3, **extra)
+    k = 3 + fit_intercept
+    beta = np.random.default_rng(4).normal(scale=0.5, size=(n_classes - 1) * k)
+    args = (beta, fit_intercept, n_classes)
+    ll, score, weight_sum = _mnkernels.multinomial_score_sums(np, block, *args)
+    ll_n, score_n, _, weight_sum_n = _mnkernels.multinomial_sums(np, block, *args)
+    assert float(ll) == pytest.approx(float(ll_n), rel=1e-14)
+    np.testing.assert_allclose(score, score_n, rtol=1e-12, atol=1e-12)
+    assert float(weight_sum) == pytest.approx(float(weight_sum_n), rel=1e-14)

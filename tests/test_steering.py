@@ -271,3 +271,46 @@ def test_a_pickled_estimator_carries_its_results():
     assert back.__dict__["_results"] is not None
     np.testing.assert_array_equal(back.results_.coef, est.results_.coef)
     np.testing.assert_array_equal(back.predict_proba(X[:5]), est.predict_proba(X[:5]))
+
+
+def test_multinomial_fits_are_steered_too(passes):
+    # K = 4 classes: the warm start checks every class's rows in the
+    # subsample, steps are steered by its information from score passes
+    # (products of X with K - 1 vectors, no Gram), and the estimate carries
+    # the exact certificate; the fit equals exact Newton from the
+    # intercept-only start.
+    rng = np.random.default_rng(5)
+    n, p, K = 200_000, 6, 4
+    X = rng.standard_normal((n, p))
+    B = rng.uniform(-0.6, 0.6, size=(K - 1, p + 1))
+    eta = np.column_stack([np.zeros(n), B[:, 0] + X @ B[:, 1:].T])
+    P = np.exp(eta - eta.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    y = (rng.random(n)[:, None] > np.cumsum(P, axis=1)).sum(axis=1)
+    steered = nl.mnlogit(X, y, tol=1e-10)
+    kinds = _kinds(steered)
+    assert kinds[0] == SCORE_PASS and kinds[-1] == NEWTON_PASS
+    full = [name for rows, name in passes if rows == n]
+    assert full.count("multinomial_score_sums") == kinds.count(SCORE_PASS)
+    assert full.count("multinomial_sums") == kinds.count(NEWTON_PASS)
+    plain = nl.mnlogit(X, y, tol=1e-10, subsample_start=False)
+    assert set(_kinds(plain)) == {NEWTON_PASS}
+    assert kinds.count(NEWTON_PASS) < len(plain.history)
+    se = np.asarray(plain.std_errors).reshape(plain.coef.shape)
+    assert np.max(np.abs(steered.coef - plain.coef) / se) < 1e-6
+    np.testing.assert_allclose(steered.std_errors, plain.std_errors, rtol=1e-7)
+    assert steered.loglik == pytest.approx(plain.loglik, rel=1e-12)
+    # the last decrement is the exact one at the estimate, below the bound
+    assert steered.history["decrement"].iloc[-1] / 2 <= 1e-2 * 1e-20 * (
+        abs(steered.loglik) + 0.1
+    )
+
+
+def test_a_class_too_rare_for_the_subsample_gets_no_warm_start():
+    rng = np.random.default_rng(6)
+    n = 200_000
+    X = rng.standard_normal((n, 3))
+    y = rng.integers(0, 3, n)
+    y[rng.choice(n, 300, replace=False)] = 3  # 15 rows of class 3 in 10,000
+    res = nl.mnlogit(X, y)
+    assert set(_kinds(res)) == {NEWTON_PASS}

@@ -117,6 +117,14 @@ class FormulaSpec:
         from formulaic.parser.types import Factor
 
         try:
+            for name, (_, state) in self.encoder_state.items():
+                # (what model_matrix reads of it: a dict, its categories a list
+                # of values that can be looked up)
+                if not isinstance(state, dict) or not isinstance(
+                    state.get("categories", []), list
+                ):
+                    raise TypeError(f"the encoder state of {name!r} is malformed")
+                set(decode_state(state.get("categories", [])))
             encoders = {
                 name: (Factor.Kind(kind), decode_state(state))
                 for name, (kind, state) in self.encoder_state.items()

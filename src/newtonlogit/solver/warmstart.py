@@ -144,15 +144,19 @@ def subsample_start(
     if m is None or not hasattr(backend, "subsample"):
         return None
     sub = backend.subsample(sampled_rows(backend, m, seed))
-    events, trials = sub.design.outcome_totals()
+    counts = outcome_counts(likelihood, sub.design)
     unit = getattr(likelihood, "unit", 1.0)  # (the mean case weight)
-    if min(events, trials - events) < MIN_OUTCOMES_PER_COEF * beta0.shape[0] * unit:
+    # (every outcome but one has its own coefficients: all k of them for two)
+    needed = MIN_OUTCOMES_PER_COEF * beta0.shape[0] / (counts.size - 1) * unit
+    if counts.min() < needed:
         # rare events: the uniform subsample's MLE is unreliable or infinite
-        drawn = case_control_rows(backend.design, m, beta0.shape[0], seed)
+        drawn = None
+        if counts.size == 2:  # (binomial rows: every event, a sample of the rest)
+            drawn = case_control_rows(backend.design, m, beta0.shape[0], seed)
         if drawn is None:
             return None
         sub = backend.subsample(*drawn)
-        events, trials = sub.design.outcome_totals()
+    _, trials = sub.design.outcome_totals()
     likelihood = replace(likelihood, backend=sub)
     _, all_trials = backend.design.outcome_totals()
     share = trials / all_trials
@@ -171,6 +175,17 @@ def subsample_start(
     if not fit.converged or not np.all(np.isfinite(fit.beta)):
         return None
     return WarmStart(np.array(fit.beta), fit.evaluation.info / share)
+
+
+def outcome_counts(likelihood, design) -> np.ndarray:
+    """The (weighted) count of each outcome in ``design``: the likelihood's
+    ``outcome_counts`` where it has one (K classes), else failures and
+    successes of the binomial trials."""
+    counts = getattr(likelihood, "outcome_counts", None)
+    if counts is not None:
+        return np.asarray(counts(design), dtype=np.float64)
+    events, trials = design.outcome_totals()
+    return np.array([trials - events, events])
 
 
 def start_is_closer(decrement: float, n_coef: int, share: float) -> bool:

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from ...data.checks import multiclass_response
 from ...data.design import Design, check_information, make_design
 from ...data.inputs import check_solver_options, resolve_inputs
 from ...exceptions import CollinearityError, CollinearityWarning, DataError
+from ...solver import warmstart
 from ...solver.newton import (
     Evaluation,
     NewtonResult,
@@ -58,16 +59,28 @@ class MultinomialLikelihood:
     fit_intercept: bool
     n_classes: int
     unit: float = 1.0
+    score_passes: ClassVar[bool] = True
 
-    def __call__(self, beta: np.ndarray, derivatives: bool = True) -> Evaluation:
+    def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         args = (beta, self.fit_intercept, self.n_classes)
         if not derivatives:
             (ll,) = self.backend.map_sum(kernels.multinomial_loglik, *args)
             return Evaluation(float(ll), unit=self.unit)
+        if derivatives == "score":
+            ll, score, weight_sum = self.backend.map_sum(
+                kernels.multinomial_score_sums, *args
+            )
+            return Evaluation(float(ll), score, None, float(weight_sum), unit=self.unit)
         ll, score, info, weight_sum = self.backend.map_sum(
             kernels.multinomial_sums, *args
         )
         return Evaluation(float(ll), score, info, float(weight_sum), unit=self.unit)
+
+    def outcome_counts(self, design: Design) -> np.ndarray:
+        """The (weighted) rows of each class, for the warm start's check
+        that a subsample holds enough of every class."""
+        codes = design.y.astype(np.intp)
+        return np.bincount(codes, weights=design.weights, minlength=self.n_classes)
 
 
 def mnlogit(
@@ -88,6 +101,7 @@ def mnlogit(
     start: Any = None,
     feature_names: Any = None,
     callback: Callable[[dict], None] | None = None,
+    subsample_start: bool = True,
 ) -> MNLogitResults:
     """Fit a multinomial (baseline-category) logistic regression by Newton-Raphson.
 
@@ -132,6 +146,12 @@ def mnlogit(
     feature_names : sequence of str, optional
     callback : callable, optional
         Called with each history row as it happens.
+    subsample_start : bool
+        For large fits without ``start``, start from a fit on a random
+        subsample of rows and steer the steps with its information from
+        score passes (:mod:`newtonlogit.solver.warmstart`), as
+        :func:`~newtonlogit.logit` does; False starts from the
+        intercept-only fit with exact Newton steps.
 
     Returns
     -------
@@ -205,19 +225,27 @@ def mnlogit(
     names = design.coef_names
     k, n_coef = len(names), (n_classes - 1) * len(names)
     beta0 = _start(design, start, counts)
-    first = likelihood(beta0, True)
-    check_information(first.info, names * (n_classes - 1))
+    mask = np.ones((n_classes - 1, k), dtype=bool)
+    mask[:, 0] = not fit_intercept  # (the penalized coefficients of L2)
+    held = first = None
+    if subsample_start and start is None and max_iter > 0:
+        ridge = (float(alpha), mask.ravel()) if penalty == "l2" else None
+        warm = warmstart.subsample_start(likelihood, beta0, ridge=ridge)
+        if warm is not None and not aliased_columns(warm.info).size:
+            # steps steered by the subsample's information, from score passes
+            beta0, held = warm.beta, warm.info
+    if held is None:
+        first = likelihood(beta0, True)
+    check_information(held if first is None else first.info, names * (n_classes - 1))
 
     free = np.ones(n_coef, dtype=bool)
-    if penalty is None:
+    if penalty is None and first is not None:
         aliased = np.unique(aliased_columns(first.info) % k)
         if aliased.size:
             _refuse_or_warn(names, aliased, drop_collinear)
             free.reshape(n_classes - 1, k)[:, aliased] = False
     objective = likelihood
     if penalty == "l2":
-        mask = np.ones((n_classes - 1, k), dtype=bool)
-        mask[:, 0] = not fit_intercept
         objective = Ridge(likelihood, float(alpha), mask.ravel())
         first = None
     refit = Refitter(objective, free, np.zeros(n_coef), tol, max_iter)
@@ -238,6 +266,7 @@ def mnlogit(
         first=first,
         callback=callback,
         monitor=monitor,
+        held=held,
     )
     separation = None
     if monitor is not None and monitor.separation is not None:

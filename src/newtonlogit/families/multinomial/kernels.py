@@ -22,7 +22,7 @@ to the log-likelihood, ``w_i (y_ij - p_ij) x_i`` to the score of class ``j`` and
 
 from __future__ import annotations
 
-from ...kernels.block import Block, _device, _weighted
+from ...kernels.block import Block, _device, _weighted, streaming
 from ...kernels.ops import _float64
 
 
@@ -96,12 +96,38 @@ def _one_hot_t(xp, y, n_classes: int, like):
     return xp.astype(codes[:, None] == y[None, :], xp.float64)
 
 
+@streaming
 def multinomial_loglik(xp, block: Block, beta, fit_intercept: bool, n_classes: int):
     """Multinomial log-likelihood of the block only (the line search's pass)."""
     eta = _eta_t(xp, block, beta, fit_intercept, n_classes)
     *_, log_z = _softmax_parts(xp, eta)
     Y = _one_hot_t(xp, block.y, n_classes, eta)
     return (xp.sum(_weighted(xp.sum(Y * eta, axis=0) - log_z, block.weights)),)
+
+
+@streaming
+def multinomial_score_sums(xp, block: Block, beta, fit_intercept: bool, n_classes: int):
+    """:func:`multinomial_sums` without the information: ``(loglik, score,
+    weight_sum)`` from products of ``X`` with ``K - 1`` vectors, for a step
+    whose information is held (:mod:`newtonlogit.solver.warmstart`)."""
+    X = _float64(xp, block.X)
+    K1 = n_classes - 1
+    eta = _eta_t(xp, block, beta, fit_intercept, n_classes)  # (K1, m)
+    E, e0, S, log_z = _softmax_parts(xp, eta)
+    P = E / S[None, :]
+    others = xp.ones((K1, K1), dtype=xp.float64, device=_device(X)) - xp.eye(
+        K1, dtype=xp.float64, device=_device(X)
+    )
+    Q = (e0[None, :] + others @ E) / S[None, :]  # 1 - P, without cancellation
+    w = block.weights
+    Y = _one_hot_t(xp, block.y, n_classes, X)
+    ll = xp.sum(_weighted(xp.sum(Y * eta, axis=0) - log_z, w))
+    R = Y - P if w is None else w[None, :] * (Y - P)
+    V = P * Q if w is None else w[None, :] * (P * Q)
+    RX = R @ X  # (K1, p)
+    if fit_intercept:
+        RX = xp.concat([xp.sum(R, axis=1)[:, None], RX], axis=1)
+    return ll, xp.reshape(RX, (-1,)), xp.sum(V)
 
 
 def multinomial_sums(xp, block: Block, beta, fit_intercept: bool, n_classes: int):
