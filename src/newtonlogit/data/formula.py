@@ -40,7 +40,7 @@ import pandas as pd
 from ..exceptions import DataError
 from .checks import INTERCEPT, as_frame
 from .design import Inputs
-from .jsonstate import decode_state, encode_state
+from .jsonstate import check_encoder_state, decode_state, encode_state
 from .safe_formula import (
     check_factors,
     check_numeric,
@@ -117,14 +117,7 @@ class FormulaSpec:
         from formulaic.parser.types import Factor
 
         try:
-            for name, (_, state) in self.encoder_state.items():
-                # (what model_matrix reads of it: a dict, its categories a list
-                # of values that can be looked up)
-                if not isinstance(state, dict) or not isinstance(
-                    state.get("categories", []), list
-                ):
-                    raise TypeError(f"the encoder state of {name!r} is malformed")
-                set(decode_state(state.get("categories", [])))
+            check_encoder_state(self.encoder_state)
             encoders = {
                 name: (Factor.Kind(kind), decode_state(state))
                 for name, (kind, state) in self.encoder_state.items()

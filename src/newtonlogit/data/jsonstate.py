@@ -62,8 +62,20 @@ def decode_state(value: Any) -> Any:
     return {k: decode_state(v) for k, v in value.items()}
 
 
+def check_encoder_state(encoder_state: dict) -> None:
+    """Raise ``TypeError`` unless every factor's state is what a model matrix
+    reads of it: ``[kind, dict]``, its categories (if any) a list of values
+    that can be looked up."""
+    for name, (_, state) in encoder_state.items():
+        if not isinstance(state, dict) or not isinstance(
+            state.get("categories", []), list
+        ):
+            raise TypeError(f"the encoder state of {name!r} is malformed")
+        set(decode_state(state.get("categories", [])))
+
+
 def _hashable(key):
     return tuple(key) if isinstance(key, list) else key
 
 
-__all__ = ["decode_state", "encode_state"]
+__all__ = ["check_encoder_state", "decode_state", "encode_state"]
