@@ -353,10 +353,10 @@ def test_streamed_fit_reads_X_fewer_times_than_in_memory(client, tmp_path):
     log = tmp_path / "reads.log"
     lazy, host = _pass_data(str(log))
     ref = nl.logit(host["X"], host["y"], offset=host["offset"])
-    # in memory: Newton and score passes (7 score passes, then the Newton pass
-    # at the estimate), and the subsample's rows (1 in 12)
+    # in memory: score passes, one steering pass (float32 information) and
+    # the Newton pass at the estimate, and the subsample's rows (1 in 12)
     assert ref.passes["X"] == pytest.approx(len(ref.history) + 10_000 / PASS_ROWS)
-    assert list(ref.history["pass"]) == ["score"] * 7 + ["newton"]
+    assert list(ref.history["pass"]) == ["score", "steer"] + ["score"] * 2 + ["newton"]
     with dask.config.set({"newtonlogit.persist": False}):
         res = nl.logit(lazy["X"], lazy["y"], offset=lazy["offset"])
         old = nl.logit(

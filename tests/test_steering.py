@@ -17,8 +17,9 @@ from newtonlogit.data.design import make_design
 from newtonlogit.families.binary import kernels as _kernels
 from newtonlogit.families.binary.objective import Firth, LogLikelihood
 from newtonlogit.solver import warmstart
-from newtonlogit.solver.newton import NEWTON_PASS, SCORE_PASS, newton
+from newtonlogit.solver.newton import Evaluation, newton
 from newtonlogit.solver.objective import Ridge
+from newtonlogit.solver.steering import NEWTON_PASS, SCORE_PASS, STEER_PASS, next_pass
 
 from .conftest import make_logit_data
 
@@ -55,7 +56,8 @@ def test_the_certificate_is_the_exact_decrement_at_the_estimate(tol, passes):
     full = [name for rows, name in passes if rows == X.shape[0]]
     assert full.count("score_sums") == kinds.count(SCORE_PASS)
     assert full.count("newton_sums") == kinds.count(NEWTON_PASS)
-    assert kinds.count(NEWTON_PASS) < res.n_iter
+    assert full.count("steering_sums") == kinds.count(STEER_PASS)
+    assert kinds.count(NEWTON_PASS) == 1  # (the certificate's)
     decrement, ll = _certificate(res, X, y)
     # the last row's decrement is the one a fresh pass at the estimate gives,
     # below the bound tol**2 (|loglik| + 0.1) that convergence is declared at
@@ -135,11 +137,11 @@ def test_rare_events_start_from_a_case_control_subsample():
 
 def test_strong_signal_refreshes_the_information():
     # The subsample's information steers badly where the linear predictor has
-    # a standard deviation near 10: the safeguard evaluates it again before
-    # the certificate's pass.
+    # a standard deviation near 10: the safeguard evaluates it again (a
+    # steering pass) after the one planned.
     X, y, kwargs = _hard_case("strong signal", np.random.default_rng(7))
     kinds = _kinds(nl.logit(X, y, tol=1e-10, **kwargs))
-    assert kinds[:-1].count(NEWTON_PASS) >= 1
+    assert kinds[:-1].count(NEWTON_PASS) + kinds.count(STEER_PASS) >= 2
 
 
 def test_a_level_missing_from_the_subsample_gives_the_plain_fit():
@@ -314,3 +316,104 @@ def test_a_class_too_rare_for_the_subsample_gets_no_warm_start():
     y[rng.choice(n, 300, replace=False)] = 3  # 15 rows of class 3 in 10,000
     res = nl.mnlogit(X, y)
     assert set(_kinds(res)) == {NEWTON_PASS}
+
+
+def test_a_steering_pass_is_a_newton_pass_with_float32_information():
+    # the value and score are those of the exact pass; the information is
+    # within float32 rounding of the exact one, returned as float64
+    X, y, _ = make_logit_data(n=20_000, p=30, seed=3)
+    backend = NumpyBackend(make_design(X, y, weights=np.linspace(0.5, 2, 20_000)))
+    beta = np.linspace(-0.3, 0.3, 31)
+    ll, score, info, weight_sum, saturated, _ = backend.map_sum(
+        _kernels.newton_sums, beta, True
+    )
+    steer = backend.map_sum(_kernels.steering_sums, beta, True)
+    assert steer[0] == pytest.approx(ll, rel=1e-13)
+    np.testing.assert_allclose(steer[1], score, rtol=1e-10, atol=1e-9)
+    assert steer[2].dtype == np.float64 and steer[2].shape == info.shape
+    assert 0 < np.linalg.norm(steer[2] - info) < 1e-5 * np.linalg.norm(info)
+    assert float(steer[3]) == pytest.approx(float(weight_sum), rel=1e-13)
+    assert float(steer[4]) == float(saturated)
+
+
+def test_steering_passes_change_no_estimate(monkeypatch):
+    # The same fit with the held information refreshed by exact passes only
+    # (a backend without a cheaper pass): the same estimate and covariance,
+    # the same number of evaluations, one Newton pass against none but the last
+    X, y, _ = make_logit_data(n=200_000, p=20, seed=11)
+    steered = nl.logit(X, y, tol=1e-10)
+    monkeypatch.setattr(NumpyBackend, "steer_pass_cost", None)
+    exact = nl.logit(X, y, tol=1e-10)
+    assert STEER_PASS in _kinds(steered) and STEER_PASS not in _kinds(exact)
+    assert [k if k != STEER_PASS else NEWTON_PASS for k in _kinds(steered)] == (
+        _kinds(exact)
+    )
+    _same_fit(steered, exact)
+
+
+class _BrokenSteering:
+    """The log-likelihood, its steering information not positive definite
+    (as float32 rounding may leave it on badly scaled columns)."""
+
+    score_passes = steer_passes = True
+
+    def __init__(self, likelihood):
+        self.likelihood = likelihood
+        self.unit = 1.0
+
+    def __call__(self, beta, derivatives=True):
+        base = self.likelihood(beta, derivatives)
+        if base.steering_info is None:
+            return base
+        return Evaluation(
+            base.value,
+            base.score,
+            weight_sum=base.weight_sum,
+            steering_info=-np.eye(beta.size),
+        )
+
+
+def test_a_steering_information_that_fails_is_evaluated_exactly():
+    X, y, _ = make_logit_data(n=100_000, p=6, seed=9)
+    likelihood = LogLikelihood(NumpyBackend(make_design(X, y)), True)
+    warm = warmstart.subsample_start(likelihood, np.zeros(7))
+    fit = newton(
+        _BrokenSteering(likelihood),
+        warm.beta,
+        tol=1e-10,
+        held=warm.info,
+        steer_pass_cost=0.6,
+    )
+    plain = newton(likelihood, np.zeros(7), tol=1e-10)
+    kinds = list(fit.history["pass"])
+    assert fit.converged and STEER_PASS not in kinds and NEWTON_PASS in kinds[1:-1]
+    np.testing.assert_allclose(fit.beta, plain.beta, rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("decrements", "kinds", "costs", "expected"),
+    [
+        # a rate of 0.002 from 1,000 to 1e-12: 5 score passes (1.5) cost
+        # more than a steering pass and one score pass (0.9), not more than
+        # an exact one and one score pass (1.3) ... at 4 passes
+        ([1e3, 2.0], [SCORE_PASS] * 2, (0.3, 0.6), STEER_PASS),
+        ([1e3, 2.0], [SCORE_PASS] * 2, (0.3, 1.0), True),
+        ([1e-3, 2e-6], [SCORE_PASS] * 2, (0.3, 1.0), "score"),
+        # the next decrement predicted below a tenth of the bound: exact
+        ([1e-3, 1e-9], [SCORE_PASS] * 2, (0.3, 0.6), True),
+        # a step that shrank the decrement by less than a quarter: refresh
+        ([1.0, 0.5], [SCORE_PASS] * 2, (0.3, 0.6), STEER_PASS),
+        # after a fresh information: a score pass (quadratic step)
+        ([1e3, 2.0], [SCORE_PASS, STEER_PASS], (0.3, 0.6), "score"),
+        # one row: the rate of a subsample's steering is assumed
+        ([1e3], [SCORE_PASS], (0.3, 0.6), STEER_PASS),
+        ([1e-9], [SCORE_PASS], (0.3, 0.6), "score"),
+        ([1e-13], [SCORE_PASS], (0.3, 0.6), True),
+    ],
+)
+def test_the_next_pass_is_the_cheapest_way_to_the_certificate(
+    decrements, kinds, costs, expected
+):
+    rows = [{"decrement": d, "pass": k} for d, k in zip(decrements, kinds)]
+    refresh = STEER_PASS if costs[1] < 1 else True
+    assert next_pass(rows, 1e-12, True, costs, refresh) == expected

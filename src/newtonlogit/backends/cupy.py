@@ -32,6 +32,17 @@ def cupy_gram(xp, X, s, fit_intercept: bool, extra=()):
     return gram_into(cupy, Z, X, s, fit_intercept, extra)
 
 
+def cupy_gram32(xp, X, s, fit_intercept: bool):
+    """:func:`cupy_gram` in float32, returned as float64: the information of
+    a steering pass (``BlockOps.steering_gram``)."""
+    import cupy
+
+    m, p = X.shape
+    Z = cupy.empty((m, p + int(fit_intercept)), dtype=cupy.float32)
+    info, _ = gram_into(cupy, Z, X, s, fit_intercept)
+    return info.astype(cupy.float64), None
+
+
 class CupyBackend(ArrayAPIBackend):
     """Row blocks of CuPy arrays on their GPU."""
 
@@ -43,11 +54,16 @@ class CupyBackend(ArrayAPIBackend):
     # (kernel launches and host round trips per block add up).
     block_bytes = 1 << 32
     free_memory_share = 16
+    # A float32 Gram against a float64 one, both bound by reading X; not
+    # yet measured on a device (benchmarks/gpu.py reports it).
+    steer_pass_cost = 0.6
 
     def __init__(self, design, *, block_rows: int | None = None):
         import cupy
 
-        register_block_ops(cupy.ndarray, BlockOps(gram=cupy_gram))
+        register_block_ops(
+            cupy.ndarray, BlockOps(gram=cupy_gram, steering_gram=cupy_gram32)
+        )
         super().__init__(design, block_rows=block_rows)
 
     def usable_block_bytes(self) -> int:

@@ -72,16 +72,21 @@ _buffers = threading.local()
 
 
 def _buffer(m: int, k: int, dtype) -> np.ndarray:
-    """A per-thread C-ordered ``(m, k)`` scratch array, reused across blocks."""
-    buf = getattr(_buffers, "array", None)
-    if buf is None or buf.dtype != dtype or buf.size < m * k:
-        buf = _buffers.array = np.empty(m * k, dtype=dtype)
+    """A per-thread C-ordered ``(m, k)`` scratch array of ``dtype``, reused
+    across blocks."""
+    arrays = getattr(_buffers, "arrays", None)
+    if arrays is None:
+        arrays = _buffers.arrays = {}
+    buf = arrays.get(np.dtype(dtype))
+    if buf is None or buf.size < m * k:
+        buf = arrays[np.dtype(dtype)] = np.empty(m * k, dtype=dtype)
     return buf[: m * k].reshape(m, k)
 
 
 def gram_into(module, Z, X, s, fit_intercept: bool, extra=()):
-    """``Z.T @ Z`` after writing ``Z = [s * [1, X], extra...]`` into the float64
-    buffer ``Z``, split as :func:`newtonlogit.kernels.ops.generic_gram` returns it.
+    """``Z.T @ Z`` after writing ``Z = [s * [1, X], extra...]`` into the
+    buffer ``Z`` (float64; float32 for a steering pass), split as
+    :func:`newtonlogit.kernels.ops.generic_gram` returns it.
 
     :func:`newtonlogit.kernels.ops.generic_gram` as one matrix product, the
     intercept row and the extra columns included, for a library with
@@ -113,7 +118,22 @@ def buffer_gram(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool, extra=())
     return gram_into(np, Z, X, s, fit_intercept, extra)
 
 
-register_block_ops(np.ndarray, BlockOps(gram=buffer_gram))
+def buffer_gram32(xp, X: np.ndarray, s: np.ndarray, fit_intercept: bool):
+    """:func:`buffer_gram` in float32 (``syrk`` at about half the time of
+    float64's), returned as float64: the information of a steering pass.
+
+    Its rounding is relative ``1e-7`` times the condition number of the
+    uncentred columns, far below the subsample's error that steers the
+    other steps; where it breaks the information's positive definiteness
+    the solver evaluates the information exactly instead.
+    """
+    m, p = X.shape
+    Z = _buffer(m, p + fit_intercept, np.float32)
+    info, _ = gram_into(np, Z, X, s, fit_intercept)
+    return info.astype(np.float64), None
+
+
+register_block_ops(np.ndarray, BlockOps(gram=buffer_gram, steering_gram=buffer_gram32))
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -170,6 +190,9 @@ class NumpyBackend:
     name = "numpy"
     xp = np
     streaming_factor = STREAMING_FACTOR
+    # A steering pass (float32 Gram) against an exact Newton pass, at
+    # 1,000,000 x 100 on 2 threads: 0.95 against 1.65 bare Gram passes.
+    steer_pass_cost = 0.6
 
     def __init__(self, design, *, block_rows: int | None = None, n_threads=None):
         self.design = design

@@ -225,6 +225,7 @@ class SparseBackend(NumpyBackend):
 
     name = "scipy.sparse"
     streaming_factor = 1  # (blocks are sized by their nonzeros)
+    steer_pass_cost = None  # (no float32 product: the exact one steers)
 
     def __init__(self, design, *, block_rows: int | None = None, n_threads=None):
         X = design.X

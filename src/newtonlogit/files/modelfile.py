@@ -45,7 +45,8 @@ import pandas as pd
 from .._version import __version__
 from ..data.formula import FormulaSpec
 from ..exceptions import ModelFileError
-from ..solver.newton import HISTORY_COLUMNS, NEWTON_PASS, PASS_KINDS
+from ..solver.newton import HISTORY_COLUMNS
+from ..solver.steering import NEWTON_PASS, PASS_KINDS
 from .tables import atomic_write
 
 FORMAT = "newtonlogit-model"

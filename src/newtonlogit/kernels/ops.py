@@ -54,12 +54,16 @@ class BlockOps(NamedTuple):
     extra=())`` returns what :func:`generic_gram` returns, ``(info, cross)``,
     for ``X`` in its own dtype or as ``as_float64`` returned it (a Newton pass
     casts a block once);
-    ``row_dot(xp, X, D)`` what :func:`generic_row_dot` returns for a dense ``D``.
+    ``row_dot(xp, X, D)`` what :func:`generic_row_dot` returns for a dense ``D``;
+    ``steering_gram(xp, X, s, fit_intercept)``, where given, the information
+    as ``gram`` returns it, computed faster and less exactly (float32
+    products), for passes whose information only steers (``None``: ``gram``).
     """
 
     as_float64: Callable = _float64
     gram: Callable = generic_gram
     row_dot: Callable = generic_row_dot
+    steering_gram: Callable | None = None
 
 
 _BLOCK_OPS: dict[type, BlockOps] = {}

@@ -13,8 +13,6 @@ from dataclasses import replace
 from scipy import linalg
 
 from .newton import (
-    CERTIFICATE,
-    NEWTON_PASS,
     NewtonResult,
     SingularInformation,
     _factor,
@@ -23,6 +21,7 @@ from .newton import (
     newton,
     value_scale,
 )
+from .steering import CERTIFICATE, NEWTON_PASS
 
 
 def certify(objective, fit: NewtonResult, **options) -> NewtonResult:

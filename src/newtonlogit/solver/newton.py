@@ -13,7 +13,11 @@ Conventions
   alike, changes no decision of the solver. An objective whose attribute
   ``score_passes`` is true also takes ``derivatives="score"``: the value,
   score and weight sum without the information (``info=None``), a pass that
-  reads the data once without the ``O(n k^2)`` Gram.
+  reads the data once without the ``O(n k^2)`` Gram. One whose attribute
+  ``steer_passes`` is true also takes ``derivatives="steer"``: the value and
+  score, with the information computed more cheaply and less exactly
+  (``info=None``, ``steering_info`` set: float32 products), which only
+  steers steps and is never reported.
 - ``beta`` is float64 of shape ``(k,)``; whatever ordering the objective uses.
 - The solver keeps its state local to :func:`newton` and returns a frozen
   :class:`NewtonResult` with one history row per evaluated iterate.
@@ -23,9 +27,12 @@ the direction -> convergence test -> step cap -> Armijo backtracking.
 
 Steered steps (``held``): the direction is solved with a held approximation of
 the information, and the iterates are evaluated by score passes; the
-information is evaluated exactly (a "newton" pass, which becomes the held one)
-where the steering stops paying (:func:`_wants_information`), and always at
-the estimate reported as converged, whose exact decrement is the certificate.
+information is evaluated again where the steering stops paying
+(:func:`newtonlogit.solver.steering.next_pass`): by a "steer" pass (the
+information in reduced precision) where the objective and backend offer a
+cheaper one, else by a "newton" pass; it becomes the held one. The
+information is evaluated exactly (a "newton" pass) always at the estimate
+reported as converged, whose exact decrement is the certificate.
 """
 
 from __future__ import annotations
@@ -40,32 +47,16 @@ from scipy import linalg
 from scipy.linalg import lapack
 
 from ..exceptions import ConvergenceWarning, SeparationWarning
+from .steering import (
+    CERTIFICATE,
+    HELD_MARGIN,
+    SCORE_PASS_COST,
+    STEER_PASS,
+    next_pass,
+    pass_kind,
+)
 
 HISTORY_COLUMNS = ["iteration", "loglik", "max_change", "decrement", "step", "pass"]
-# The kinds of pass a history row can come from (its column "pass"): the
-# information evaluated at the iterate, so the decrement is exact, or only the
-# value and score, the decrement taken with the held information.
-NEWTON_PASS, SCORE_PASS = "newton", "score"
-PASS_KINDS = (NEWTON_PASS, SCORE_PASS)
-# Steered steps evaluate the information at the next iterate where the last
-# step shrank the decrement by less than this factor (or had to be shortened).
-REFRESH_RATIO = 0.25
-# A steered fit converges where its exact decrement is below this share of
-# tol**2 (|value| + 0.1 unit): plain Newton's last step lands orders below tol**2
-# (300,000 x 100: 7e-13 against 1.7e-11). The estimate is then within the root
-# of the bound in standard errors in the worst direction (1e-6 at 1,000,000 x
-# 100); the fits measured ended far closer (3e-10 and 8e-8 at 1,000,000 and
-# 300,000 x 100; scikit-learn's newton-cholesky 8e-7 and 4e-6). At the full
-# bound one fit ended 2e-6 away; at 1e-3 the 300,000 x 100 fit took one more
-# score pass.
-CERTIFICATE = 1e-2
-# The cost of a score pass in passes that also evaluate the information
-# (measured 0.26 at p = 100 and 0.34 at p = 10; see docs/method.md).
-SCORE_PASS_COST = 0.3
-# A fit whose certificate is deferred (``certify=False``) stops at a score
-# pass whose decrement, taken with the held information, is below this share
-# of the certificate's bound; :func:`certify` then checks it exactly.
-HELD_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -80,6 +71,9 @@ class Evaluation:
     # A positive definite stand-in for ``info`` where ``info`` is not (Firth's
     # exact Hessian away from the maximum: the Fisher information).
     fallback_info: np.ndarray | None = None
+    # The information in reduced precision, from a "steer" pass (``info`` is
+    # then None): it steers the next steps and is never reported.
+    steering_info: np.ndarray | None = None
     # The log-likelihood's sums for marginal effects at this point, where its
     # pass made them (``_kernels.newton_sums``), over the full coefficients.
     margin_parts: np.ndarray | None = None
@@ -141,6 +135,7 @@ def newton(
     held: np.ndarray | None = None,
     certify: bool = True,
     score_pass_cost: float | None = None,
+    steer_pass_cost: float | None = None,
 ) -> NewtonResult:
     """Maximize ``objective`` by damped Newton-Raphson.
 
@@ -190,6 +185,12 @@ def newton(
         streams its data gives its own (:class:`DaskBackend`'s streamed
         passes cost the read whatever they compute: 1); at 1 or more a score
         pass saves nothing, and ``held`` is not used.
+    steer_pass_cost : float, optional
+        What a "steer" pass costs in passes that evaluate the information
+        exactly, where the objective offers them (``steer_passes``) and the
+        backend computes them cheaper (:class:`NumpyBackend`'s float32 Gram:
+        about 0.6); ``None`` or 1 or more: the held information is refreshed
+        by exact passes only.
 
     Notes
     -----
@@ -205,6 +206,10 @@ def newton(
     cost = SCORE_PASS_COST if score_pass_cost is None else float(score_pass_cost)
     steer = held is not None and bool(getattr(objective, "score_passes", False))
     steer = steer and cost < 1.0
+    refresh: bool | str = True  # how a steered fit refreshes its information
+    if getattr(objective, "steer_passes", False) and (steer_pass_cost or 1.0) < 1.0:
+        refresh = STEER_PASS
+    costs = (cost, steer_pass_cost if refresh == STEER_PASS else 1.0)
     held_cho = ()
     if steer:
         try:
@@ -229,6 +234,11 @@ def newton(
     change, step = np.nan, np.nan
     cho = ()
     for it in range(max_iter + 1):
+        if current.steering_info is not None:
+            try:
+                held_cho = cholesky(current.steering_info)
+            except SingularInformation:  # (float32 rounding): evaluate exactly
+                current = objective(beta, True)
         exact = current.info is not None
         if exact:
             try:
@@ -253,7 +263,7 @@ def newton(
             decrement=decrement,
             step=step,
         )
-        row["pass"] = NEWTON_PASS if exact else SCORE_PASS
+        row["pass"] = pass_kind(current)
         rows.append(row)
         if callback is not None:
             callback(row)
@@ -285,13 +295,14 @@ def newton(
         if it == max_iter:
             break
         step = _step_length(decrement, current.weight_sum, step_cap)
-        full = (
-            not steer
-            or step < 1.0
-            or _wants_information(rows, 2 * certificate, certify, cost)
-        )
+        if not steer:
+            mode = True
+        elif step < 1.0:  # (far from the estimate: refresh the information)
+            mode = refresh
+        else:
+            mode = next_pass(rows, 2 * certificate, certify, costs, refresh)
         beta_new, new, step = _line_search(
-            objective, beta, current, direction, step, True if full else "score"
+            objective, beta, current, direction, step, mode
         )
         if (
             exact
@@ -317,45 +328,6 @@ def newton(
         beta, current = beta_new, new
     message = ask("failed") or f"no convergence in {max_iter} iterations"
     return finish(False, message, cho)
-
-
-def _wants_information(
-    rows: list[dict], bound: float, certify: bool = True, cost: float = SCORE_PASS_COST
-) -> bool:
-    """Whether a steered fit's next iterate should have its information
-    evaluated, from the decrements so far and the certificate's ``bound`` on
-    the decrement.
-
-    Yes where the last step shrank the decrement by less than
-    ``REFRESH_RATIO`` (the steering information has gone stale), where the
-    decrement predicted at the next iterate at the last step's rate is below
-    a tenth of the bound (the certificate's pass), and, after a score pass, where the
-    score passes needed at that rate (``cost`` each, in Newton passes) would
-    cost more than evaluating the information now and two steps later (a
-    plain Newton step from it and one score pass before the certificate).
-    With the certificate deferred (``certify`` false) there is no
-    certificate's pass to plan for: the alternative to more score passes is
-    a Newton pass now and one score pass after its exact step.
-    """
-    last = rows[-1]["decrement"]
-    if len(rows) < 2 or not rows[-2]["decrement"] > 0:
-        return certify and last <= bound
-    rate = last / rows[-2]["decrement"]
-    if not rate <= REFRESH_RATIO:
-        return True
-    if certify and 10 * rate * last <= bound:  # (a margin: rates vary)
-        return True
-    if rows[-1]["pass"] == NEWTON_PASS or rate <= 0:
-        return False
-    # (the last of the passes needed is the certificate's; one pass more than
-    # the last rate predicts is counted, since steered steps slow down as they
-    # go: 0.002 on the first, 0.0075 by the seventh at 1,000,000 x 100)
-    if not certify:
-        bound = HELD_MARGIN * bound
-    needed = np.ceil(np.log(last / bound) / np.log(1.0 / rate))
-    if not certify:
-        return needed * cost > 1 + cost
-    return needed * cost + 1 > 2 + cost
 
 
 def _evaluated(objective, beta):

@@ -4,8 +4,8 @@ Each objective is a callable ``objective(beta, derivatives) -> Evaluation``
 (see :mod:`newtonlogit.solver.newton`). A family's likelihood asks a backend
 for block sums; the wrappers here only adjust its value and derivatives, so
 every variant runs on every backend and every family. The wrappers pass
-score-only passes through (``score_passes``, ``derivatives="score"``: see
-:mod:`newtonlogit.solver.newton`). Also the aliasing diagnosis of an
+score-only and steering passes through (``score_passes``, ``steer_passes``:
+see :mod:`newtonlogit.solver.newton`). Also the aliasing diagnosis of an
 information matrix.
 """
 
@@ -31,16 +31,26 @@ class Ridge:
     def score_passes(self) -> bool:
         return bool(getattr(self.objective, "score_passes", False))
 
+    @property
+    def steer_passes(self) -> bool:
+        return bool(getattr(self.objective, "steer_passes", False))
+
     def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         base = self.objective(beta, derivatives)
         b = np.where(self.penalized, beta, 0.0)
         value = base.value - 0.5 * self.alpha * float(b @ b)
         if not derivatives:
             return Evaluation(value)
-        info = base.info
-        if info is not None:
-            info = info + self.alpha * np.diag(self.penalized.astype(np.float64))
-        return replace(base, value=value, score=base.score - self.alpha * b, info=info)
+        penalty = self.alpha * np.diag(self.penalized.astype(np.float64))
+        return replace(
+            base,
+            value=value,
+            score=base.score - self.alpha * b,
+            info=None if base.info is None else base.info + penalty,
+            steering_info=(
+                None if base.steering_info is None else base.steering_info + penalty
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,10 @@ class Restricted:
     def score_passes(self) -> bool:
         return bool(getattr(self.objective, "score_passes", False))
 
+    @property
+    def steer_passes(self) -> bool:
+        return bool(getattr(self.objective, "steer_passes", False))
+
     def __call__(
         self, beta_free: np.ndarray, derivatives: bool | str = True
     ) -> Evaluation:
@@ -71,12 +85,16 @@ class Restricted:
         if not derivatives:
             return base
         f = self.free
-        fallback = base.fallback_info
+
+        def free(matrix):
+            return None if matrix is None else matrix[np.ix_(f, f)]
+
         return replace(
             base,
             score=base.score[f],
-            info=None if base.info is None else base.info[np.ix_(f, f)],
-            fallback_info=None if fallback is None else fallback[np.ix_(f, f)],
+            info=free(base.info),
+            fallback_info=free(base.fallback_info),
+            steering_info=free(base.steering_info),
         )
 
 

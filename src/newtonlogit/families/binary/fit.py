@@ -325,6 +325,7 @@ def fit_logit(
         held=held,
         certify=certify or penalty in FIRTH_PENALTIES,
         score_pass_cost=getattr(backend, "score_pass_cost", None),
+        steer_pass_cost=getattr(backend, "steer_pass_cost", None),
     )
     warn_if_not_converged(fit, _separation_found(monitor), "penalty='firth'")
     options = dict(

@@ -141,10 +141,29 @@ def score_sums(xp, block: Block, beta, fit_intercept: bool):
     information comes from elsewhere (:mod:`newtonlogit.solver.warmstart`)."""
     X = block_ops(block.X).as_float64(xp, block.X)
     ll, resid, v, _, saturated = _first_order(xp, block, X, beta, fit_intercept)
+    return ll, _score(xp, X, resid, fit_intercept), xp.sum(v), saturated
+
+
+def steering_sums(xp, block: Block, beta, fit_intercept: bool):
+    """``(loglik, score, info, weight_sum, saturated)`` as :func:`newton_sums`
+    has them, the information from the block storage's ``steering_gram``
+    (float32 products for NumPy and CuPy arrays: about half the time of the
+    float64 Gram), the value and score in float64: a pass whose information
+    only steers the next steps (``derivatives="steer"``)."""
+    ops = block_ops(block.X)
+    X = ops.as_float64(xp, block.X)
+    ll, resid, v, _, saturated = _first_order(xp, block, X, beta, fit_intercept)
+    gram = ops.steering_gram or ops.gram
+    info, _ = gram(xp, X, xp.sqrt(v), fit_intercept)
+    return ll, _score(xp, X, resid, fit_intercept), info, xp.sum(v), saturated
+
+
+def _score(xp, X, resid, fit_intercept: bool):
+    """``[1, X]^T resid`` (``X^T resid`` without an intercept)."""
     score = resid @ X
     if fit_intercept:
         score = xp.concat([xp.reshape(xp.sum(resid), (1,)), score])
-    return ll, score, xp.sum(v), saturated
+    return score
 
 
 def _case_weights(xp, block: Block):
@@ -261,6 +280,10 @@ def _margin_parts(xp, block: Block, c, gx, cx):
 
 def _saturated(xp, block: Block, eta):
     """Weighted trials on rows fitted as certain, and rightly so."""
+    if eta.shape[0] == 0 or not float(xp.max(xp.abs(eta))) > SATURATED_ETA:
+        # (no row is: one reduction instead of the nine below, a third of a
+        # score pass's elementwise work on 2,600-row blocks)
+        return xp.zeros((), dtype=xp.float64, device=_device(eta))
     trials = 1.0 if block.trials is None else block.trials
     certain = ((block.y >= trials) & (eta > SATURATED_ETA)) | (
         (block.y <= 0) & (eta < -SATURATED_ETA)

@@ -4,9 +4,11 @@ penalized likelihood.
 Each likelihood here takes ``derivatives="score"`` where its
 ``score_passes`` is true: the value and score without the information
 (``info=None``), one read of the data without the Gram, for steps steered by
-held information (:func:`newtonlogit.solver.newton.newton`). The
-log-likelihood offers it; Firth's penalty does not (its score needs the hat
-values, which need the information).
+held information (:func:`newtonlogit.solver.newton.newton`); and
+``derivatives="steer"`` where its ``steer_passes`` is true: the information
+for steering only, in float32 products where the backend has them
+(``steering_info``). The log-likelihood offers both; Firth's penalty does
+not (its score needs the hat values, which need the exact information).
 """
 
 from __future__ import annotations
@@ -36,11 +38,25 @@ class LogLikelihood:
     constant: float = 0.0
     unit: float = 1.0
     score_passes: ClassVar[bool] = True
+    steer_passes: ClassVar[bool] = True
 
     def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         if not derivatives:
             (ll,) = self.backend.map_sum(kernels.loglik, beta, self.fit_intercept)
             return Evaluation(float(ll) + self.constant, unit=self.unit)
+        if derivatives == "steer":
+            ll, score, info, weight_sum, saturated = self.backend.map_sum(
+                kernels.steering_sums, beta, self.fit_intercept
+            )
+            return Evaluation(
+                float(ll) + self.constant,
+                score,
+                None,
+                float(weight_sum),
+                float(saturated),
+                steering_info=info,
+                unit=self.unit,
+            )
         if derivatives == "score":
             ll, score, weight_sum, saturated = self.backend.map_sum(
                 kernels.score_sums, beta, self.fit_intercept
@@ -94,6 +110,7 @@ class Firth:
     # Its score needs the hat values, and they the information: a pass
     # without the information would save nothing.
     score_passes: ClassVar[bool] = False
+    steer_passes: ClassVar[bool] = False
 
     def __call__(self, beta: np.ndarray, derivatives: bool | str = True) -> Evaluation:
         base = self.likelihood(beta, True)
