@@ -224,10 +224,12 @@ class SparseBackend(NumpyBackend):
     """Row blocks of a scipy.sparse matrix; everything else as in NumPy's."""
 
     name = "scipy.sparse"
-    streaming_factor = 1  # (blocks are sized by their nonzeros)
+    streaming_blocks = False  # (blocks are sized by their nonzeros)
     steer_pass_cost = None  # (no float32 product: the exact one steers)
 
-    def __init__(self, design, *, block_rows: int | None = None, n_threads=None):
+    def __init__(
+        self, design, *, block_rows: int | None = None, n_threads=None, **_streaming
+    ):
         X = design.X
         n, p = X.shape
         per_row = max(X.nnz / max(n, 1), 1.0)
@@ -247,6 +249,7 @@ class SparseBackend(NumpyBackend):
             target = np.clip((p + 1) ** 2 // GRAM_SHARE, MIN_NONZEROS, MAX_NONZEROS)
             block_rows = int(np.clip(target / per_row, 256, 1 << 18))
         super().__init__(design, block_rows=block_rows, n_threads=n_threads)
+        # (streaming kernels get the same blocks: sized by their nonzeros)
 
     def blocks(self, start: int = 0, stop: int | None = None, cuts=None):
         for block in super().blocks(start, stop, cuts):

@@ -29,6 +29,7 @@ warm start may only ever save time, never change the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from scipy.linalg import cho_solve
@@ -54,6 +55,13 @@ MIN_OUTCOMES_PER_COEF = 10
 # decrement of 1e-3: one Newton step fewer than 1e-6, and the same full-data
 # steps after it (measured at 1,000,000 x 100, 2,000,000 x 10, 300,000 x 50).
 SUBSAMPLE_TOL = 1e-3
+# ... or sooner, at the first iterate whose decrement is at most this (in
+# units of the mean case weight): plain Newton's test of convergence needs one
+# more pass after it. At 1,000,000 x 100 the subsample's decrements were
+# 8304, 199, 0.82, 2e-5: three passes instead of four, the full-data
+# decrement at the start 1704 either way.
+SUBSAMPLE_DECREMENT = 1.0
+CLOSE_ENOUGH = "close enough for a warm start"
 
 
 def subsample_rows(n_rows: int, n_coef: int) -> int | None:
@@ -169,12 +177,29 @@ def subsample_start(
         # the information is a sum over trials: scale by their (weighted) totals
         if start_is_closer(decrement / unit, beta0.size, share):
             return WarmStart(np.array(beta0, dtype=np.float64), at_start.info / share)
-        fit = newton(likelihood, beta0, tol=SUBSAMPLE_TOL, max_iter=25, first=at_start)
+        fit = newton(
+            likelihood,
+            beta0,
+            tol=SUBSAMPLE_TOL,
+            max_iter=25,
+            first=at_start,
+            monitor=partial(_close_enough, SUBSAMPLE_DECREMENT * unit),
+        )
     except (SingularInformation, FloatingPointError, ValueError):
         return None
-    if not fit.converged or not np.all(np.isfinite(fit.beta)):
+    finished = fit.converged or fit.message == CLOSE_ENOUGH
+    if not finished or not np.all(np.isfinite(fit.beta)):
         return None
     return WarmStart(np.array(fit.beta), fit.evaluation.info / share)
+
+
+def _close_enough(bound, event, beta, evaluation, rows) -> str | None:
+    """A :func:`newton` monitor stopping the subsample's fit at an iterate
+    whose exact decrement is at most ``bound`` (``CLOSE_ENOUGH``)."""
+    last = rows[-1] if rows else None
+    if event == "iteration" and last["pass"] == "newton" and last["decrement"] <= bound:
+        return CLOSE_ENOUGH
+    return None
 
 
 def outcome_counts(likelihood, design) -> np.ndarray:

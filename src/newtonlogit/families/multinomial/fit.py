@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ...backends import backend_for
-from ...backends.numpy import default_block_rows
+from ...backends.numpy import default_block_rows, streaming_block_rows
 from ...data.checks import multiclass_response
 from ...data.design import Design, check_information, make_design
 from ...data.inputs import check_solver_options, resolve_inputs
@@ -217,8 +217,13 @@ def mnlogit(
     design = replace(design, offset=off)
     counts = _class_counts(design)
     # row blocks sized by the (K - 1) k columns of the kernel's temporaries
+    # (score passes: by the p columns they read, as in the binary fit)
     n_coef = (n_classes - 1) * len(design.coef_names)
-    backend = backend_for(design.X)(design, block_rows=default_block_rows(n_coef))
+    backend = backend_for(design.X)(
+        design,
+        block_rows=default_block_rows(n_coef),
+        streaming_rows=streaming_block_rows(design.X.shape[1]),
+    )
     likelihood = MultinomialLikelihood(
         backend, fit_intercept, n_classes, design.weight_unit()
     )
