@@ -14,7 +14,8 @@ For newtonlogit the child also times one chunked Gram pass over X (``B.T @ B``
 per row block, BLAS ``syrk`` through NumPy: the floor of a Newton iteration;
 same threads and blocks as the fit), and the report gives the whole fit in
 units of that pass, with the passes over X the fit made (from its history:
-passes that evaluate the information, and score-only passes).
+passes that evaluate the information exactly, steering passes that evaluate
+it in float32, and score-only passes).
 ``--baseline SRC`` adds the contender ``newtonlogit-baseline``: the package
 found in the folder ``SRC`` (another checkout's ``src``), timed in the same
 rounds, for A/B ratios within one run. Contenders
@@ -148,7 +149,7 @@ def fit(name: str, X, y):
         res = nl.logit(X, y)
         kinds = res.history.get("pass")
         kinds = ["newton"] * len(res.history) if kinds is None else list(kinds)
-        PASSES.update(newton=kinds.count("newton"), score=kinds.count("score"))
+        PASSES.update({k: kinds.count(k) for k in ("newton", "steer", "score")})
         return res.coef, res.n_iter
     if name.startswith("sklearn"):
         from sklearn.linear_model import LogisticRegression
@@ -488,7 +489,11 @@ def _pass_lines(rows: dict) -> list[str]:
         if "seconds" not in row or "passes" not in row:
             continue
         passes = row["passes"]
-        said = f"{passes['newton']} with the information + {passes['score']} score-only"
+        said = (
+            f"{passes['newton']} with the exact information + "
+            f"{passes.get('steer', 0)} steering (float32 information) + "
+            f"{passes['score']} score-only"
+        )
         floor = row.get("floor")
         unit = (
             f"whole fit = **{row['seconds'] / floor:.2f}** bare Gram passes "
