@@ -315,3 +315,31 @@ def test_the_checks_of_x_name_the_first_bad_value_whatever_the_blocks(
         assert f"x{cols[0] + 1}" in message and "overflow" in message
     else:
         assert f"column 'x{cols[0] + 1}'" in message and f"row {rows[0]}" in message
+
+
+@SETTINGS
+@given(
+    values=st.lists(
+        st.one_of(st.integers(-5, 5), st.floats(-1e300, 1e300)), min_size=2, max_size=4
+    ),
+    draws=st.lists(st.integers(0, 3), min_size=1, max_size=40),
+    dtype=st.sampled_from(["float64", "float32", "int64", "int8", "bool"]),
+)
+def test_binary_labels_are_read_as_the_distinct_values_say(values, draws, dtype):
+    # the vectorized reading of numeric y (two distinct values) agrees with
+    # the general one: classes sorted, successes where y is the larger,
+    # and anything but two distinct values refused
+    from newtonlogit.data.checks import binary_response
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.array([values[d % len(values)] for d in draws]).astype(dtype)
+    assume(np.isfinite(y.astype(np.float64)).all())
+    distinct = np.unique(y)
+    if distinct.size != 2:
+        with pytest.raises(ValueError, match="exactly two classes"):
+            binary_response(y, y.size)
+        return
+    successes, trials, classes = binary_response(y, y.size)
+    assert trials is None and classes == tuple(distinct.tolist())
+    np.testing.assert_array_equal(successes, (y == distinct[1]).astype(float))
+    assert successes.dtype == np.float64

@@ -72,7 +72,7 @@ from ..exceptions import DataError
 from ..kernels.block import Block, reads_X
 from . import backend_for
 from .namespace import device_of, namespace_of, to_numpy
-from .numpy import NumpyBackend
+from .numpy import pass_costs
 from .passes import PassCount
 
 # Partial sums are added in groups of this many per task: a tree of depth
@@ -121,16 +121,19 @@ class DaskBackend:
         return len(self.stops)
 
     @property
-    def score_pass_cost(self) -> float | None:
-        """A score-only pass's cost in Newton passes where it is not the
-        solver's (see the module docstring); ``None``: the solver's."""
-        return None if self.persisted else STREAMED_SCORE_PASS_COST
+    def score_pass_cost(self) -> float:
+        """A score-only pass's cost in Newton passes: in memory (persisted) as
+        for NumPy arrays; streamed, a pass costs its read (see the module
+        docstring)."""
+        if self.persisted:
+            return pass_costs(self.design.X.shape[1])[0]
+        return STREAMED_SCORE_PASS_COST
 
     @property
     def steer_pass_cost(self) -> float | None:
         """A steering pass's cost (float32 Gram on NumPy chunks) where the
-        partitions are in memory, as in memory; streamed, ``None``."""
-        return NumpyBackend.steer_pass_cost if self.persisted else None
+        partitions are in memory, as for NumPy arrays; streamed, ``None``."""
+        return pass_costs(self.design.X.shape[1])[1] if self.persisted else None
 
     def _use(self, arrays: dict) -> None:
         self._arrays = arrays  # holds the persisted futures, if any

@@ -68,6 +68,25 @@ def streaming_block_rows(n_features: int) -> int:
     return int(np.clip(rows, 256, 1 << 18))
 
 
+def pass_costs(n_features: int) -> tuple[float, float]:
+    """What a score pass and a steering pass (float32 Gram) cost in exact
+    Newton passes over ``X`` of ``n_features`` columns, for the solver's
+    choice between them (:func:`newtonlogit.solver.steering.next_pass`).
+
+    Per row, on 2 threads (ns), fitted to passes timed at p = 10, 100 and
+    1,000 (4,000,000, 1,000,000 and 100,000 rows): a Newton pass
+    ``42 + 1.5 p + 0.012 p^2`` (the ``O(m)`` work, the reads and the
+    ``syrk``), a steering pass ``34 + 1.2 p + 0.006 p^2`` (the ``syrk`` in
+    float32), a score pass ``15 + 0.45 p`` (two matrix-vector products on a
+    block in cache). So a score pass is 0.34, 0.19 and 0.03 of a Newton pass
+    at p = 10, 100 and 1,000, a steering pass 0.80, 0.69 and 0.53.
+    """
+    p = float(max(n_features, 1))
+    newton = 42.0 + 1.5 * p + 0.012 * p * p
+    steer = 34.0 + 1.2 * p + 0.006 * p * p
+    return (15.0 + 0.45 * p) / newton, steer / newton
+
+
 def default_threads() -> int:
     """Cores this process may use (``sched_getaffinity`` where available)."""
     try:
@@ -203,9 +222,6 @@ class NumpyBackend:
     name = "numpy"
     xp = np
     streaming_blocks = True  # (streaming kernels: STREAMING_BYTES blocks)
-    # A steering pass (float32 Gram) against an exact Newton pass, at
-    # 1,000,000 x 100 on 2 threads: 0.95 against 1.65 bare Gram passes.
-    steer_pass_cost = 0.6
 
     def __init__(
         self,
@@ -226,6 +242,16 @@ class NumpyBackend:
         if self.streaming_blocks and streaming_rows:
             self._streaming_cuts = self.cuts(streaming_rows)
         self.passes = PassCount()  # (see newtonlogit.backends.passes)
+
+    @property
+    def score_pass_cost(self) -> float:
+        """A score pass's cost in exact Newton passes (:func:`pass_costs`)."""
+        return pass_costs(self.design.X.shape[1])[0]
+
+    @property
+    def steer_pass_cost(self) -> float:
+        """A steering pass's cost in exact Newton passes (:func:`pass_costs`)."""
+        return pass_costs(self.design.X.shape[1])[1]
 
     def subsample(self, rows: np.ndarray, scale: np.ndarray | None = None):
         """A backend of the same kind over a copy of the given rows only, their

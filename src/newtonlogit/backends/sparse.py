@@ -226,6 +226,7 @@ class SparseBackend(NumpyBackend):
     name = "scipy.sparse"
     streaming_blocks = False  # (blocks are sized by their nonzeros)
     steer_pass_cost = None  # (no float32 product: the exact one steers)
+    score_pass_cost = None  # (the solver's)
 
     def __init__(
         self, design, *, block_rows: int | None = None, n_threads=None, **_streaming
