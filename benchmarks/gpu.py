@@ -417,7 +417,8 @@ def one_problem(dev, args, X, y, problem, dtype) -> None:
     floor = res.n_iter * t_gram
     t_pass = _newton_pass_time(dev, Xa, ya, res.coef)
     key = f"{problem} {dtype}"
-    kinds = "/".join(k[0] for k in res.history["pass"])  # (n: Newton, s: score)
+    # (n: Newton, f: steering, with float32 information, s: score)
+    kinds = "/".join({"steer": "f"}.get(k, k[0]) for k in res.history["pass"])
     SUMMARY[key] = {"nl": t_nl, "floor": floor, "iter": res.n_iter}
     SUMMARY[key].update(gram=t_gram, kinds=kinds)
 
@@ -527,6 +528,10 @@ def pass_breakdown(dev, Xa, ya, beta, dtype) -> None:
         v = v_of(B)
         return block_ops(B).gram(xp, up(B), xp.sqrt(v), True, tuple(v for _ in extra))
 
+    def steering_gram(B):  # (the steering passes' information, float32 products)
+        ops = block_ops(B)
+        return (ops.steering_gram or ops.gram)(xp, up(B), xp.sqrt(v_of(B)), True)
+
     pieces = {
         "upcast block to float64": lambda: [up(B) for B in blocks],
         "eta = X @ b": lambda: [up(B) @ b for B in blocks],
@@ -536,6 +541,9 @@ def pass_breakdown(dev, Xa, ya, beta, dtype) -> None:
         "Gram hook, Z = s [1, X] written and Z^T Z": lambda: [gram(B) for B in blocks],
         "Gram hook bordered by 3 columns (score, margin sums), as in a pass": lambda: [
             gram(B, range(3)) for B in blocks
+        ],
+        "steering Gram hook (float32 products, where the backend has them)": lambda: [
+            steering_gram(B) for B in blocks
         ],
         "X^T X (gemm, float64: the floor's piece)": lambda: [
             up(B).T @ up(B) for B in blocks
