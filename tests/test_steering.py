@@ -252,7 +252,7 @@ def test_a_deferred_certificate_that_fails_takes_the_exact_steps(monkeypatch):
 
     X, y, _ = make_logit_data(n=200_000, p=20, seed=11)
     ref = nl.logit(X, y)
-    monkeypatch.setattr(solver, "HELD_MARGIN", 1e8)  # stops far too early
+    monkeypatch.setattr(solver, "HELD_MARGIN", 1e12)  # stops far too early
     est = nl.LogisticRegression().fit(X, y)
     early = est.coef_.copy()
     res = est.results_
@@ -406,7 +406,10 @@ def test_a_steering_information_that_fails_is_evaluated_exactly():
         # after a fresh information: a score pass (quadratic step)
         ([1e3, 2.0], [SCORE_PASS, STEER_PASS], (0.3, 0.6), "score"),
         # one row: the rate of a subsample's steering is assumed
-        ([1e3], [SCORE_PASS], (0.3, 0.6), STEER_PASS),
+        ([1e2], [SCORE_PASS], (0.3, 0.6), STEER_PASS),
+        # a refresh waits for an iterate predicted near enough (decrement <= 1)
+        ([1e3], [SCORE_PASS], (0.3, 0.6), "score"),
+        ([1e5, 1e3], [SCORE_PASS] * 2, (0.3, 0.6), "score"),
         ([1e-9], [SCORE_PASS], (0.3, 0.6), "score"),
         ([1e-13], [SCORE_PASS], (0.3, 0.6), True),
     ],

@@ -300,7 +300,9 @@ def newton(
         elif step < 1.0:  # (far from the estimate: refresh the information)
             mode = refresh
         else:
-            mode = next_pass(rows, 2 * certificate, certify, costs, refresh)
+            mode = next_pass(
+                rows, 2 * certificate, certify, costs, refresh, current.unit
+            )
         beta_new, new, step = _line_search(
             objective, beta, current, direction, step, mode
         )
