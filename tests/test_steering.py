@@ -420,3 +420,23 @@ def test_the_next_pass_is_the_cheapest_way_to_the_certificate(
     rows = [{"decrement": d, "pass": k} for d, k in zip(decrements, kinds)]
     refresh = STEER_PASS if costs[1] < 1 else True
     assert next_pass(rows, 1e-12, True, costs, refresh) == expected
+
+
+def test_wide_data_without_a_subsample_is_steered_from_the_start(passes):
+    # 60,000 x 300: too few rows per coefficient for a subsample (50 each),
+    # but a score pass costs a tenth of a Newton pass: the steps after the
+    # first exact pass are steered by its information, the same fit.
+    from newtonlogit.backends.numpy import pass_costs
+
+    rng = np.random.default_rng(4)
+    n, p = 60_000, 300
+    assert warmstart.subsample_rows(n, p + 1) is None and pass_costs(p)[0] < 0.1
+    X = rng.standard_normal((n, p))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ rng.normal(0, 0.06, p))))) * 1.0
+    steered = nl.logit(X, y, tol=1e-10)
+    plain = nl.logit(X, y, tol=1e-10, subsample_start=False)
+    _same_fit(steered, plain)
+    kinds = _kinds(steered)
+    assert kinds[0] == NEWTON_PASS and kinds[-1] == NEWTON_PASS
+    assert kinds.count(NEWTON_PASS) == 2 and SCORE_PASS in kinds
+    assert set(_kinds(plain)) == {NEWTON_PASS} and len(plain.history) > 2

@@ -95,10 +95,12 @@ def next_pass(
         rate = last / rows[-2]["decrement"]
         if certify and 10 * rate * last <= bound:  # (a margin: rates vary)
             return True
+        if rows[-1]["pass"] != SCORE_PASS or rate <= 0:
+            # (a fresh information: its step converges quadratically, and the
+            # rate compares decrements taken with two different matrices)
+            return "score"
         if not rate <= REFRESH_RATIO:
             return refresh
-        if rows[-1]["pass"] != SCORE_PASS or rate <= 0:
-            return "score"
     if not certify:
         bound = HELD_MARGIN * bound
     # (the last of the passes needed is the certificate's; one pass more than

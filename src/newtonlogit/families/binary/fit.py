@@ -296,6 +296,9 @@ def fit_logit(
         if aliased.size:
             _refuse_or_warn(design, aliased, drop_collinear)
             free[aliased] = False
+    if held is None and penalty is None and free.all() and start is None:
+        if subsample_start and warmstart.steers_from_start(backend):
+            held = first.info  # (no subsample: steered by the start's information)
     objective = likelihood
     if penalty == "l2":
         objective = Ridge(likelihood, float(alpha), penalized)
