@@ -44,9 +44,10 @@ class LogLikelihood:
         if not derivatives:
             (ll,) = self.backend.map_sum(kernels.loglik, beta, self.fit_intercept)
             return Evaluation(float(ll) + self.constant, unit=self.unit)
-        if derivatives == "steer":
-            ll, score, info, weight_sum, saturated = self.backend.map_sum(
-                kernels.steering_sums, beta, self.fit_intercept
+        if derivatives in ("score", "steer"):  # (steer: also a float32 information)
+            kernel = {"score": kernels.score_sums, "steer": kernels.steering_sums}
+            ll, score, *steering, weight_sum, saturated = self.backend.map_sum(
+                kernel[derivatives], beta, self.fit_intercept
             )
             return Evaluation(
                 float(ll) + self.constant,
@@ -54,16 +55,8 @@ class LogLikelihood:
                 None,
                 float(weight_sum),
                 float(saturated),
-                steering_info=info,
+                steering_info=steering[0] if steering else None,
                 unit=self.unit,
-            )
-        if derivatives == "score":
-            ll, score, weight_sum, saturated = self.backend.map_sum(
-                kernels.score_sums, beta, self.fit_intercept
-            )
-            value = float(ll) + self.constant
-            return Evaluation(
-                value, score, None, float(weight_sum), float(saturated), unit=self.unit
             )
         ll, score, info, weight_sum, saturated, margin_parts = self.backend.map_sum(
             kernels.newton_sums, beta, self.fit_intercept
