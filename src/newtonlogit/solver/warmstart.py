@@ -36,6 +36,7 @@ from scipy.linalg import cho_solve
 
 from .newton import SingularInformation, cholesky, newton
 from .objective import Ridge
+from .steering import NEWTON_PASS
 
 # Rows per subsample: one in SUBSAMPLE_FRACTION, but at least MIN_ROWS_PER_COEF
 # rows per coefficient; skipped when that would be more than MAX_SHARE of n
@@ -220,10 +221,11 @@ def subsample_start(
 def _close_enough(bound, event, beta, evaluation, rows) -> str | None:
     """A :func:`newton` monitor stopping the subsample's fit at an iterate
     whose exact decrement is at most ``bound`` (``CLOSE_ENOUGH``)."""
-    last = rows[-1] if rows else None
-    if event == "iteration" and last["pass"] == "newton" and last["decrement"] <= bound:
-        return CLOSE_ENOUGH
-    return None
+    if event != "iteration" or not rows:
+        return None
+    last = rows[-1]
+    close = last["pass"] == NEWTON_PASS and last["decrement"] <= bound
+    return CLOSE_ENOUGH if close else None
 
 
 def outcome_counts(likelihood, design) -> np.ndarray:
